@@ -1,0 +1,57 @@
+"""The ActivitySmith integration: iPhone Live Activities, pushes, badge and widgets."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_API_KEY, Platform, __version__ as HA_VERSION
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .api import ActivitySmithAuthError, ActivitySmithClient, ActivitySmithError
+from .const import DOMAIN, VERSION
+from .models import ActivitySmithConfigEntry, ActivitySmithData
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+PLATFORMS: list[Platform] = []
+USER_AGENT = f"HomeAssistant/{HA_VERSION} activitysmith-home-assistant/{VERSION}"
+
+
+def create_client(hass: HomeAssistant, api_key: str) -> ActivitySmithClient:
+    """Build a client on Home Assistant's shared aiohttp session."""
+    return ActivitySmithClient(
+        async_get_clientsession(hass), api_key, user_agent=USER_AGENT
+    )
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions once, whatever the number of entries."""
+    return True
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry
+) -> bool:
+    """Check the key, then make the entry's client available to actions and entities."""
+    client = create_client(hass, entry.data[CONF_API_KEY])
+    try:
+        await client.check_api_key()
+    except ActivitySmithAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except ActivitySmithError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
+    entry.runtime_data = ActivitySmithData(client=client)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry
+) -> bool:
+    """Unload the entry's platforms."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

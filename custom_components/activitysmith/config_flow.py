@@ -1,0 +1,120 @@
+"""Config flow: add, re-authenticate and reconfigure an ActivitySmith API key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import hashlib
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.const import CONF_API_KEY
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from . import create_client
+from .api import ActivitySmithAuthError, ActivitySmithError
+from .const import DOMAIN
+
+_LOGGER = logging.getLogger(__name__)
+
+API_KEY_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_API_KEY): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        )
+    }
+)
+TITLE = "ActivitySmith"
+
+
+def unique_id_for(api_key: str) -> str:
+    """Identify an entry by a hash of its key, so the key itself is never an id."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Ask for an API key and test it before storing it."""
+
+    VERSION = 1
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a new API key."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = user_input[CONF_API_KEY].strip()
+            await self.async_set_unique_id(unique_id_for(api_key))
+            self._abort_if_unique_id_configured()
+            if not (errors := await self._async_test_key(api_key)):
+                return self.async_create_entry(
+                    title=TITLE, data={CONF_API_KEY: api_key}
+                )
+        return self.async_show_form(
+            step_id="user", data_schema=API_KEY_SCHEMA, errors=errors
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start re-authentication after the API rejected the stored key."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new key for the entry whose key was rejected."""
+        return await self._async_replace_key(
+            "reauth_confirm", self._get_reauth_entry(), user_input
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user swap the key of an entry that works."""
+        return await self._async_replace_key(
+            "reconfigure", self._get_reconfigure_entry(), user_input
+        )
+
+    async def _async_replace_key(
+        self, step_id: str, entry: ConfigEntry, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Test a new key, then store it in `entry` and reload the entry."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = user_input[CONF_API_KEY].strip()
+            unique_id = unique_id_for(api_key)
+            if any(
+                other.unique_id == unique_id and other.entry_id != entry.entry_id
+                for other in self._async_current_entries(include_ignore=False)
+            ):
+                return self.async_abort(reason="already_configured")
+            if not (errors := await self._async_test_key(api_key)):
+                return self.async_update_reload_and_abort(
+                    entry, unique_id=unique_id, data_updates={CONF_API_KEY: api_key}
+                )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=API_KEY_SCHEMA,
+            errors=errors,
+            description_placeholders={"title": entry.title},
+        )
+
+    async def _async_test_key(self, api_key: str) -> dict[str, str]:
+        """Return the form errors for `api_key`: empty when the API accepts it."""
+        try:
+            await create_client(self.hass, api_key).check_api_key()
+        except ActivitySmithAuthError:
+            return {"base": "invalid_auth"}
+        except ActivitySmithError as err:
+            _LOGGER.debug("Could not check the API key: %s", err)
+            return {"base": "cannot_connect"}
+        except Exception:
+            _LOGGER.exception("Unexpected error while checking the API key")
+            return {"base": "unknown"}
+        return {}

@@ -1,0 +1,74 @@
+"""Shared fixtures: a config entry, the ActivitySmith API mocked at the HTTP layer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+
+from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith.config_flow import unique_id_for
+from custom_components.activitysmith.const import DOMAIN
+
+API_KEY = "ask_test_0123456789abcdef"
+OTHER_API_KEY = "ask_other_fedcba9876543210"
+# The key check ends a random, never-used stream; a valid key gets 404 for it.
+KEY_CHECK_URL = re.compile(
+    re.escape(f"{API_BASE_URL}/live-activity/stream/home-assistant-key-check-") + ".*"
+)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """An ActivitySmith entry holding API_KEY."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="ActivitySmith",
+        data={CONF_API_KEY: API_KEY},
+        unique_id=unique_id_for(API_KEY),
+        entry_id="01JACTIVITYSMITHENTRY0000",
+    )
+
+
+def mock_key_check(
+    aioclient_mock: AiohttpClientMocker, status: int = 404, **kwargs: Any
+) -> None:
+    """Answer the key check: 404 (valid key) unless told otherwise."""
+    if status == 404 and not kwargs:
+        kwargs["json"] = {"error": "Live Activity stream not found", "message": "nope"}
+    aioclient_mock.delete(KEY_CHECK_URL, status=status, **kwargs)
+
+
+@pytest.fixture
+def valid_key(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
+    """The API accepts the key."""
+    mock_key_check(aioclient_mock)
+    return aioclient_mock
+
+
+async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add `entry` to Home Assistant and set it up."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, valid_key: Any
+) -> MockConfigEntry:
+    """The entry, set up with a valid key."""
+    await setup_integration(hass, mock_config_entry)
+    return mock_config_entry

@@ -1,0 +1,292 @@
+"""The HTTP client: requests it sends and how it maps every failure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import aiohttp
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import pytest
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+
+from custom_components.activitysmith.api import (
+    API_BASE_URL,
+    ActivitySmithApiError,
+    ActivitySmithAuthError,
+    ActivitySmithBadRequestError,
+    ActivitySmithClient,
+    ActivitySmithConnectionError,
+    ActivitySmithForbiddenError,
+    ActivitySmithLiveActivityLimitError,
+    ActivitySmithNoRecipientsError,
+    ActivitySmithNotFoundError,
+    ActivitySmithRateLimitError,
+    ActivitySmithResponseError,
+    ActivitySmithServerError,
+    ActivitySmithTimeoutError,
+)
+
+from .conftest import API_KEY, mock_key_check
+
+START_URL = f"{API_BASE_URL}/live-activity/start"
+
+
+@pytest.fixture
+async def client(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> ActivitySmithClient:
+    """A client on the session that aioclient_mock answers."""
+    return ActivitySmithClient(
+        async_get_clientsession(hass), API_KEY, user_agent="test-agent/1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method_name", "args", "http_method", "path"),
+    [
+        ("start_live_activity", ({"a": 1},), "POST", "/live-activity/start"),
+        ("update_live_activity", ({"a": 1},), "POST", "/live-activity/update"),
+        ("end_live_activity", ({"a": 1},), "POST", "/live-activity/end"),
+        ("put_stream", ("washer", {"a": 1}), "PUT", "/live-activity/stream/washer"),
+        ("end_stream", ("washer", {"a": 1}), "DELETE", "/live-activity/stream/washer"),
+        ("send_push_notification", ({"a": 1},), "POST", "/push-notification"),
+        ("set_badge", ({"a": 1},), "POST", "/badge"),
+        (
+            "update_metric_value",
+            ("temp.in", {"a": 1}),
+            "POST",
+            "/metrics/temp.in/value",
+        ),
+    ],
+)
+async def test_each_endpoint_sends_json_with_bearer_key_and_user_agent(
+    client: ActivitySmithClient,
+    aioclient_mock: AiohttpClientMocker,
+    method_name: str,
+    args: tuple[Any, ...],
+    http_method: str,
+    path: str,
+) -> None:
+    """Every endpoint method sends its body to its path and returns the answer."""
+    aioclient_mock.request(http_method, API_BASE_URL + path, json={"success": True})
+
+    answer = await getattr(client, method_name)(*args)
+
+    assert answer == {"success": True}
+    [(method, url, body, headers)] = aioclient_mock.mock_calls
+    assert (method, str(url)) == (http_method, API_BASE_URL + path)
+    assert body == {"a": 1}
+    assert headers["Authorization"] == f"Bearer {API_KEY}"
+    assert headers["User-Agent"] == "test-agent/1"
+
+
+async def test_path_segments_are_escaped(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A key with a slash cannot reach another endpoint."""
+    aioclient_mock.put(
+        f"{API_BASE_URL}/live-activity/stream/a%2Fb", json={"success": True}
+    )
+    await client.put_stream("a/b", {})
+    assert str(aioclient_mock.mock_calls[0][1]).endswith("/stream/a%2Fb")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected", "attributes"),
+    [
+        (
+            400,
+            {"error": "Bad", "message": "title is required"},
+            ActivitySmithBadRequestError,
+            {"message": "title is required"},
+        ),
+        (
+            401,
+            {"error": "Unauthorized", "message": "Invalid API key"},
+            ActivitySmithAuthError,
+            {"status": 401},
+        ),
+        (
+            403,
+            {"error": "Invalid channel targeting", "message": "outside scope"},
+            ActivitySmithForbiddenError,
+            {"message": "outside scope"},
+        ),
+        (
+            404,
+            {"error": "No recipients found", "message": "No devices matched"},
+            ActivitySmithNoRecipientsError,
+            {"error": "No recipients found"},
+        ),
+        (
+            429,
+            {"error": "Rate limit exceeded", "message": "Too many requests"},
+            ActivitySmithRateLimitError,
+            {"retry_after": None},
+        ),
+        (
+            429,
+            {
+                "error": "Live Activity limit reached",
+                "message": "Only 4",
+                "limit": 4,
+                "active": 4,
+            },
+            ActivitySmithLiveActivityLimitError,
+            {"limit": 4, "active": 4},
+        ),
+        (500, {"error": "Internal"}, ActivitySmithServerError, {"status": 500}),
+        (503, None, ActivitySmithServerError, {"error": "Service Unavailable"}),
+        (418, None, ActivitySmithApiError, {"status": 418}),
+    ],
+)
+async def test_error_statuses_map_to_typed_exceptions(
+    client: ActivitySmithClient,
+    aioclient_mock: AiohttpClientMocker,
+    status: int,
+    body: dict[str, Any] | None,
+    expected: type[Exception],
+    attributes: dict[str, Any],
+) -> None:
+    """Each documented status has its own exception carrying the server's details."""
+    aioclient_mock.post(START_URL, status=status, json=body)
+
+    with pytest.raises(expected) as raised:
+        await client.start_live_activity({})
+
+    assert type(raised.value) is expected
+    for name, value in attributes.items():
+        assert getattr(raised.value, name) == value
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("30", 30.0), ("1.5", 1.5), ("soon", None), ("-3", 0.0)],
+)
+async def test_rate_limit_reads_retry_after_seconds(
+    client: ActivitySmithClient,
+    aioclient_mock: AiohttpClientMocker,
+    header: str,
+    expected: float | None,
+) -> None:
+    """Retry-After in seconds is passed on; nonsense is ignored."""
+    aioclient_mock.post(
+        START_URL,
+        status=429,
+        json={"error": "Rate limit exceeded", "message": "later"},
+        headers={"Retry-After": header},
+    )
+    with pytest.raises(ActivitySmithRateLimitError) as raised:
+        await client.start_live_activity({})
+    assert raised.value.retry_after == expected
+
+
+async def test_rate_limit_reads_retry_after_http_date(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Retry-After may be an HTTP date; it becomes seconds from now."""
+    when = datetime.now(UTC) + timedelta(seconds=120)
+    aioclient_mock.post(
+        START_URL,
+        status=429,
+        text="",
+        headers={"Retry-After": format_datetime(when, usegmt=True)},
+    )
+    with pytest.raises(ActivitySmithRateLimitError) as raised:
+        await client.start_live_activity({})
+    assert raised.value.retry_after is not None
+    assert 100 < raised.value.retry_after <= 120
+
+
+async def test_timeout_and_connection_errors(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Network faults become the client's own exceptions."""
+    aioclient_mock.post(START_URL, exc=TimeoutError())
+    with pytest.raises(ActivitySmithTimeoutError):
+        await client.start_live_activity({})
+
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(START_URL, exc=aiohttp.ClientConnectionError("refused"))
+    with pytest.raises(ActivitySmithConnectionError) as raised:
+        await client.start_live_activity({})
+    assert not isinstance(raised.value, ActivitySmithTimeoutError)
+
+
+@pytest.mark.parametrize("text", ["<html>oops</html>", "[1, 2]", ""])
+async def test_success_without_a_json_object_is_a_response_error(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker, text: str
+) -> None:
+    """A 200 whose body is not the promised JSON object is reported, not returned."""
+    aioclient_mock.post(START_URL, text=text)
+    with pytest.raises(ActivitySmithResponseError):
+        await client.start_live_activity({})
+
+
+async def test_key_never_appears_in_errors_or_repr(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Even a server that echoes the key does not get it into an exception."""
+    aioclient_mock.post(
+        START_URL,
+        status=400,
+        json={"error": f"bad key {API_KEY}", "message": f"key {API_KEY} is wrong"},
+    )
+    with pytest.raises(ActivitySmithBadRequestError) as raised:
+        await client.start_live_activity({})
+    assert API_KEY not in str(raised.value)
+    assert API_KEY not in raised.value.message
+    assert API_KEY not in raised.value.error
+    assert API_KEY not in repr(client)
+
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(START_URL, exc=aiohttp.ClientConnectionError(API_KEY))
+    with pytest.raises(ActivitySmithConnectionError) as raised_connection:
+        await client.start_live_activity({})
+    assert API_KEY not in str(raised_connection.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (404, None),
+        (200, None),
+        (401, ActivitySmithAuthError),
+        (500, ActivitySmithServerError),
+    ],
+)
+async def test_key_check_accepts_404_and_rejects_401(
+    client: ActivitySmithClient,
+    aioclient_mock: AiohttpClientMocker,
+    status: int,
+    expected: type[Exception] | None,
+) -> None:
+    """The key check ends a stream that cannot exist: 404 means the key is good."""
+    mock_key_check(aioclient_mock, status, json={"success": True, "error": "x"})
+    if expected is None:
+        await client.check_api_key()
+    else:
+        with pytest.raises(expected):
+            await client.check_api_key()
+    [(method, url, _, _)] = aioclient_mock.mock_calls
+    assert method == "DELETE"
+    assert "/live-activity/stream/home-assistant-key-check-" in str(url)
+
+
+async def test_metric_404_is_not_found_not_no_recipients(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A missing metric is a lookup failure, not a delivery failure."""
+    aioclient_mock.post(
+        f"{API_BASE_URL}/metrics/temp/value",
+        status=404,
+        json={"error": "Metric not found"},
+    )
+    with pytest.raises(ActivitySmithNotFoundError) as raised:
+        await client.update_metric_value("temp", {"value": 1})
+    assert not isinstance(raised.value, ActivitySmithNoRecipientsError)
