@@ -72,3 +72,63 @@ async def loaded_entry(
     """The entry, set up with a valid key."""
     await setup_integration(hass, mock_config_entry)
     return mock_config_entry
+
+
+# A complete, valid start for each Live Activity type (every required field).
+EXAMPLE_CONTENT: dict[str, dict[str, Any]] = {
+    "segmented_progress": {
+        "title": "Nightly backup",
+        "type": "segmented_progress",
+        "number_of_steps": 3,
+        "current_step": 1,
+        "color": "yellow",
+    },
+    "progress": {"title": "EV charging", "type": "progress", "percentage": 42},
+    "metrics": {
+        "title": "Climate",
+        "type": "metrics",
+        "metrics": [{"label": "Indoor", "value": 21.5, "unit": "°C"}],
+    },
+    "stats": {
+        "title": "Energy today",
+        "type": "stats",
+        "metrics": [{"label": "Solar", "value": "12 kWh"}],
+    },
+    "alert": {"title": "Front door", "type": "alert", "message": "Opened"},
+    "timer": {"title": "Pizza", "type": "timer", "duration_seconds": 600},
+}
+# One change per type that a partial update could carry.
+EXAMPLE_CHANGE: dict[str, dict[str, Any]] = {
+    "segmented_progress": {"current_step": 2},
+    "progress": {"percentage": 80},
+    "metrics": {"metrics": [{"label": "Indoor", "value": 22}]},
+    "stats": {"metrics": [{"label": "Solar", "value": 13}]},
+    "alert": {"message": "Closed"},
+    "timer": {"is_running": False},
+}
+START_URL = f"{API_BASE_URL}/live-activity/start"
+UPDATE_URL = f"{API_BASE_URL}/live-activity/update"
+END_URL = f"{API_BASE_URL}/live-activity/end"
+ACTIVITY_ID = "pLAr-Hnq9ZFW4sxlk43Lhbuok4GLh7UW"
+START_RESPONSE = {
+    "success": True,
+    "activity_id": ACTIVITY_ID,
+    "devices_notified": 2,
+    "users_notified": 1,
+    "timestamp": "2026-01-28T09:57:22.929Z",
+}
+CHANGE_RESPONSE = {
+    "success": True,
+    "activity_id": ACTIVITY_ID,
+    "devices_notified": 2,
+    "timestamp": "2026-01-28T09:58:00.000Z",
+}
+
+
+def sent_bodies(aioclient_mock: AiohttpClientMocker) -> list[Any]:
+    """The JSON bodies of the requests made so far, key checks left out."""
+    return [
+        body
+        for _, url, body, _ in aioclient_mock.mock_calls
+        if "home-assistant-key-check" not in str(url)
+    ]

@@ -9,12 +9,14 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .activities import ActivityTracker
 from .api import ActivitySmithAuthError, ActivitySmithClient, ActivitySmithError
 from .const import DOMAIN, VERSION
 from .models import ActivitySmithConfigEntry, ActivitySmithData
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [Platform.SENSOR]
 USER_AGENT = f"HomeAssistant/{HA_VERSION} activitysmith-home-assistant/{VERSION}"
 
 
@@ -27,6 +29,7 @@ def create_client(hass: HomeAssistant, api_key: str) -> ActivitySmithClient:
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions once, whatever the number of entries."""
+    async_setup_services(hass)
     return True
 
 
@@ -45,7 +48,9 @@ async def async_setup_entry(
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cannot_connect"
         ) from err
-    entry.runtime_data = ActivitySmithData(client=client)
+    activities = ActivityTracker(hass, entry.entry_id)
+    await activities.async_load()
+    entry.runtime_data = ActivitySmithData(client=client, activities=activities)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -53,5 +58,14 @@ async def async_setup_entry(
 async def async_unload_entry(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> bool:
-    """Unload the entry's platforms."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload the entry's platforms, saving what it knows about its activities."""
+    if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        await entry.runtime_data.activities.async_flush()
+    return unloaded
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry
+) -> None:
+    """Forget the stored activities and streams of a deleted entry."""
+    await ActivityTracker(hass, entry.entry_id).async_remove()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry
 
+from .activities import ActivityTracker
 from .api import ActivitySmithClient
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
@@ -13,6 +14,7 @@ type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
 
 @dataclass(slots=True)
 class ActivitySmithData:
-    """Runtime data of one config entry: its API client."""
+    """Runtime data of one config entry."""
 
     client: ActivitySmithClient
+    activities: ActivityTracker

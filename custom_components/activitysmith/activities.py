@@ -1,0 +1,231 @@
+"""What an entry knows about the Live Activities it drives, kept across restarts.
+
+The manual lifecycle (start/update/end) has one *current* activity, the one the activity
+sensor shows, plus a few recent ones so an explicit `activity_id` still merges partial
+updates. Each stream key has its own record. Everything is saved in a `Store`, so partial
+updates keep working and the sensors come back after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 1.0
+# iOS shows at most a handful of activities at once; older ones are not worth keeping.
+RECENT_ACTIVITIES: Final = 8
+DELIVERY_COUNTS: Final = ("devices_notified", "users_notified", "devices_queued")
+
+STATUS_ACTIVE: Final = "active"
+STATUS_ENDED: Final = "ended"
+STATUS_PAUSED: Final = "paused"
+
+
+@dataclass(slots=True)
+class ActivityRecord:
+    """One Live Activity (or stream) as last sent and answered."""
+
+    activity_id: str | None
+    content_state: dict[str, Any]
+    status: str
+    started_at: str
+    updated_at: str
+    ended_at: str | None = None
+    delivery: dict[str, int] = field(default_factory=dict)
+    # Streams only.
+    stream_key: str | None = None
+    operation: str | None = None
+    previous_activity_id: str | None = None
+
+    def attributes(self) -> dict[str, Any]:
+        """The record as sensor attributes: what the phone shows, then bookkeeping."""
+        attributes: dict[str, Any] = dict(self.content_state)
+        if self.stream_key is not None:
+            attributes.update(
+                stream_key=self.stream_key,
+                operation=self.operation,
+                previous_activity_id=self.previous_activity_id,
+            )
+        attributes.update(
+            status=self.status,
+            started_at=self.started_at,
+            updated_at=self.updated_at,
+            ended_at=self.ended_at,
+            **self.delivery,
+        )
+        return attributes
+
+
+def _delivery(response: Mapping[str, Any]) -> dict[str, int]:
+    return {
+        name: value
+        for name in DELIVERY_COUNTS
+        if isinstance(value := response.get(name), int)
+    }
+
+
+class ActivityTracker:
+    """The entry's activities and streams; listeners hear about every change."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare an empty tracker; `async_load` fills it from storage."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.activities"
+        )
+        self.current: ActivityRecord | None = None
+        self.recent: dict[str, ActivityRecord] = {}
+        self.streams: dict[str, ActivityRecord] = {}
+        self._listeners: list[Callable[[], None]] = []
+
+    async def async_load(self) -> None:
+        """Read what was saved before the last restart."""
+        if not (saved := await self._store.async_load()):
+            return
+        self.recent = {
+            record["activity_id"]: ActivityRecord(**record)
+            for record in saved.get("recent", [])
+        }
+        if (current_id := saved.get("current")) is not None:
+            self.current = self.recent.get(current_id)
+        self.streams = {
+            key: ActivityRecord(**record)
+            for key, record in saved.get("streams", {}).items()
+        }
+
+    async def async_flush(self) -> None:
+        """Write pending changes now (on unload, so a reload reads them)."""
+        await self._store.async_save(self.as_dict())
+
+    async def async_remove(self) -> None:
+        """Delete the saved data, when the entry itself is removed."""
+        await self._store.async_remove()
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener` after every change; returns the function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def last_content(self, activity_id: str) -> dict[str, Any] | None:
+        """The last content state sent for an activity this entry knows."""
+        record = self.recent.get(activity_id)
+        return record.content_state if record else None
+
+    @callback
+    def started(self, content: dict[str, Any], response: Mapping[str, Any]) -> None:
+        """A manual activity started: it becomes the current one."""
+        now = dt_util.utcnow().isoformat()
+        record = ActivityRecord(
+            activity_id=response["activity_id"],
+            content_state=content,
+            status=STATUS_ACTIVE,
+            started_at=now,
+            updated_at=now,
+            delivery=_delivery(response),
+        )
+        self.recent[record.activity_id] = record  # type: ignore[index]
+        while len(self.recent) > RECENT_ACTIVITIES:
+            del self.recent[next(iter(self.recent))]
+        self.current = record
+        self._changed()
+
+    @callback
+    def updated(
+        self,
+        activity_id: str,
+        content: dict[str, Any],
+        response: Mapping[str, Any],
+        *,
+        ended: bool = False,
+    ) -> None:
+        """A manual activity was updated or ended."""
+        now = dt_util.utcnow().isoformat()
+        if (record := self.recent.get(activity_id)) is None:
+            # Started elsewhere; from now on this entry knows and shows it.
+            record = ActivityRecord(activity_id, content, STATUS_ACTIVE, now, now)
+            self.recent[activity_id] = record
+            self.current = record
+        record.content_state = content
+        record.updated_at = now
+        record.delivery = _delivery(response)
+        if ended:
+            record.status, record.ended_at = STATUS_ENDED, now
+        self._changed()
+
+    @callback
+    def stream_reconciled(
+        self, stream_key: str, content: dict[str, Any], response: Mapping[str, Any]
+    ) -> ActivityRecord:
+        """A stream PUT was answered; the record follows the operation it reports."""
+        now = dt_util.utcnow().isoformat()
+        operation = response.get("operation")
+        record = self.streams.get(stream_key)
+        if record is None or record.status == STATUS_ENDED or operation == "started":
+            record = ActivityRecord(
+                None, content, STATUS_ACTIVE, now, now, stream_key=stream_key
+            )
+            self.streams[stream_key] = record
+        if operation == "rotated" or (
+            record.activity_id and response.get("activity_id") != record.activity_id
+        ):
+            record.previous_activity_id = response.get(
+                "previous_activity_id", record.activity_id
+            )
+        record.activity_id = response.get("activity_id")
+        record.content_state = content
+        record.operation = operation
+        record.status = STATUS_PAUSED if operation == "paused" else STATUS_ACTIVE
+        record.updated_at = now
+        record.delivery = _delivery(response)
+        self._changed()
+        return record
+
+    @callback
+    def stream_ended(
+        self,
+        stream_key: str,
+        content: dict[str, Any] | None,
+        response: Mapping[str, Any],
+    ) -> None:
+        """A stream was ended (DELETE) or is unknown to the API."""
+        now = dt_util.utcnow().isoformat()
+        record = self.streams.get(stream_key)
+        if record is None:
+            record = ActivityRecord(
+                None, {}, STATUS_ENDED, now, now, stream_key=stream_key
+            )
+            self.streams[stream_key] = record
+        if content:
+            record.content_state = content
+        record.activity_id = response.get("activity_id", record.activity_id)
+        record.operation = response.get("operation", "ended")
+        record.status, record.ended_at, record.updated_at = STATUS_ENDED, now, now
+        record.delivery = _delivery(response)
+        self._changed()
+
+    @callback
+    def forget_stream(self, stream_key: str) -> None:
+        """Drop a stream, when the user deletes its sensor."""
+        if self.streams.pop(stream_key, None) is not None:
+            self._changed()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything known, as plain data (storage and diagnostics)."""
+        return {
+            "current": self.current.activity_id if self.current else None,
+            "recent": [asdict(record) for record in self.recent.values()],
+            "streams": {key: asdict(record) for key, record in self.streams.items()},
+        }
+
+    def _changed(self) -> None:
+        self._store.async_delay_save(self.as_dict, SAVE_DELAY)
+        for listener in list(self._listeners):
+            listener()

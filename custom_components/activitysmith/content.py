@@ -1,0 +1,398 @@
+"""The Live Activity type table and everything it drives.
+
+`FIELDS` gives the shape of every `content_state` field (the API's own names, flat in the
+action data); `ACTIVITY_TYPES` says which fields each type uses and which rules its content
+must follow. Validation, partial-update merging and the request builder all read these two
+tables, so a new field or type is a row here plus its translations, never a new code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+import math
+from typing import Any, Final, Literal
+
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+from yarl import URL
+
+type Content = dict[str, Any]
+type Phase = Literal["start", "update", "end"]
+
+COLORS: Final = (
+    "lime",
+    "green",
+    "cyan",
+    "blue",
+    "purple",
+    "magenta",
+    "red",
+    "orange",
+    "yellow",
+    "gray",
+)
+MAX_METRICS: Final = 8
+MAX_METRIC_TEXT: Final = 64
+
+
+class ContentError(Exception):
+    """Content that breaks a rule of its type; carries a translation key for the user."""
+
+    def __init__(self, translation_key: str, **placeholders: str) -> None:
+        """Name the broken rule and the values that explain it."""
+        super().__init__(translation_key, placeholders)
+        self.translation_key = translation_key
+        self.placeholders = placeholders
+
+
+# Shapes of single values ---------------------------------------------------------
+
+
+def number(
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+) -> Callable[[Any], float | int]:
+    """A finite number (numeric strings from templates are accepted) within bounds."""
+
+    def validate(value: Any) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise vol.Invalid("expected a number")
+        try:
+            parsed = float(value)
+        except ValueError as err:
+            raise vol.Invalid("expected a number") from err
+        if not math.isfinite(parsed):
+            raise vol.Invalid("expected a finite number")
+        if minimum is not None and parsed < minimum:
+            raise vol.Invalid(f"must be at least {minimum:g}")
+        if maximum is not None and parsed > maximum:
+            raise vol.Invalid(f"must be at most {maximum:g}")
+        if above is not None and parsed <= above:
+            raise vol.Invalid(f"must be greater than {above:g}")
+        if isinstance(value, int):
+            return value
+        return int(parsed) if parsed.is_integer() and abs(parsed) < 2**53 else parsed
+
+    return validate
+
+
+def whole_number(*, minimum: int) -> Callable[[Any], int]:
+    """A whole number of at least `minimum` (2.0 and "2" count, 2.5 does not)."""
+    as_number = number(minimum=minimum)
+
+    def validate(value: Any) -> int:
+        parsed = as_number(value)
+        if not float(parsed).is_integer():
+            raise vol.Invalid("expected a whole number")
+        return int(parsed)
+
+    return validate
+
+
+def text(*, min_length: int = 0, max_length: int | None = None) -> vol.All[Any]:
+    """A string, of a length within bounds."""
+    return vol.All(cv.string, vol.Length(min=min_length, max=max_length))
+
+
+def _https_url(*schemes: str) -> Callable[[Any], str]:
+    def validate(value: Any) -> str:
+        url = cv.string(value)
+        parsed = URL(url)
+        if parsed.scheme not in schemes or not parsed.host:
+            allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+            raise vol.Invalid(f"must be an URL starting with {allowed}")
+        return url
+
+    return validate
+
+
+def _action_button(value: Any) -> dict[str, Any]:
+    """A button: open an https/shortcuts URL, or have ActivitySmith call an https webhook."""
+    button: dict[str, Any] = ACTION_SHAPE(value)
+    if button["type"] == "open_url":
+        _https_url("https", "shortcuts")(button["url"])
+        for webhook_only in ("method", "body"):
+            if webhook_only in button:
+                raise vol.Invalid(f"{webhook_only} is only used by webhook buttons")
+    else:
+        _https_url("https")(button["url"])
+    return button
+
+
+def _symbol_or_object(key: str) -> vol.Any:
+    """`{key: text, color?}`, where a plain string stands for `{key: string}`."""
+    return vol.Any(
+        vol.All(text(min_length=1), lambda value: {key: value}),
+        vol.Schema(
+            {vol.Required(key): text(min_length=1), vol.Optional("color"): COLOR}
+        ),
+    )
+
+
+COLOR: Final = vol.In(COLORS)
+NON_EMPTY_TEXT: Final = text(min_length=1)
+# A metric shows a number >= 0 or a short text; a negative reading goes as text ("-3").
+METRIC_VALUE: Final = vol.Any(
+    vol.All(vol.Any(int, float), number(minimum=0)),
+    vol.All(str, vol.Length(min=1, max=MAX_METRIC_TEXT)),
+    msg="expected a number of at least 0, or a text of 1 to 64 characters",
+)
+ACTION_SHAPE: Final = vol.Schema(
+    {
+        vol.Required("title"): NON_EMPTY_TEXT,
+        vol.Required("type"): vol.In(("open_url", "webhook")),
+        vol.Required("url"): cv.string,
+        vol.Optional("method"): vol.In(("GET", "POST")),
+        vol.Optional("body"): dict,
+    }
+)
+CHANNELS: Final = vol.All(cv.ensure_list, [NON_EMPTY_TEXT], vol.Length(min=1))
+ALERT: Final = vol.Schema(
+    {vol.Optional("title"): cv.string, vol.Optional("body"): cv.string}
+)
+
+# The shape of every content_state field, by its API name.
+FIELDS: Final[dict[str, Any]] = {
+    "title": NON_EMPTY_TEXT,
+    "subtitle": cv.string,
+    "type": vol.In(
+        ("segmented_progress", "progress", "metrics", "stats", "alert", "timer")
+    ),
+    "number_of_steps": whole_number(minimum=1),
+    "current_step": whole_number(minimum=0),
+    "percentage": number(minimum=0, maximum=100),
+    "value": number(),
+    "upper_limit": number(above=0),
+    "duration_seconds": number(above=0),
+    "counts_down": cv.boolean,
+    "is_running": cv.boolean,
+    "metrics": vol.All(
+        cv.ensure_list,
+        [
+            vol.Schema(
+                {
+                    vol.Required("label"): NON_EMPTY_TEXT,
+                    vol.Required("value"): METRIC_VALUE,
+                    vol.Optional("unit"): cv.string,
+                    vol.Optional("color"): COLOR,
+                }
+            )
+        ],
+        vol.Length(min=1, max=MAX_METRICS),
+    ),
+    "message": NON_EMPTY_TEXT,
+    "icon": _symbol_or_object("symbol"),
+    "badge": _symbol_or_object("title"),
+    "color": COLOR,
+    "step_color": COLOR,
+    "step_colors": vol.All(cv.ensure_list, [COLOR]),
+}
+# Request-level fields that sit beside content_state.
+REQUEST_FIELDS: Final[dict[str, Any]] = {
+    "action": _action_button,
+    "secondary_action": _action_button,
+    "alert": ALERT,
+    "channels": CHANNELS,
+}
+COMMON_FIELDS: Final = frozenset({"title", "subtitle", "type", "icon"})
+
+
+# Rules on a whole content state -------------------------------------------------
+
+type Rule = Callable[[str, Content, Phase], None]
+
+
+def requires(*names: str) -> Rule:
+    """Every one of `names` must be present."""
+
+    def check(activity_type: str, content: Content, phase: Phase) -> None:
+        for name in names:
+            if name not in content:
+                raise ContentError("field_required", field=name, type=activity_type)
+
+    return check
+
+
+def requires_one_of(*groups: tuple[str, ...]) -> Rule:
+    """All fields of at least one group must be present."""
+
+    def check(activity_type: str, content: Content, phase: Phase) -> None:
+        if not any(all(name in content for name in group) for group in groups):
+            choices = " or ".join(
+                " with ".join(f"`{n}`" for n in group) for group in groups
+            )
+            raise ContentError("fields_required", choices=choices, type=activity_type)
+
+    return check
+
+
+def _countdown_needs_duration(
+    activity_type: str, content: Content, phase: Phase
+) -> None:
+    """A timer that counts down must know from where, when it starts."""
+    if (
+        phase == "start"
+        and content.get("counts_down", True)
+        and "duration_seconds" not in content
+    ):
+        raise ContentError("countdown_needs_duration")
+
+
+def _title_required(activity_type: str, content: Content, phase: Phase) -> None:
+    """The API needs a title in every content state, not only the first."""
+    if "title" not in content:
+        raise ContentError("title_required")
+
+
+def _value_with_upper_limit(activity_type: str, content: Content, phase: Phase) -> None:
+    for name, other in (("value", "upper_limit"), ("upper_limit", "value")):
+        if name in content and other not in content:
+            raise ContentError("fields_together", field=name, other=other)
+
+
+def _step_within_steps(activity_type: str, content: Content, phase: Phase) -> None:
+    steps, step = content.get("number_of_steps"), content.get("current_step")
+    if steps is not None and step is not None and step > steps:
+        raise ContentError(
+            "step_out_of_range", current_step=str(step), number_of_steps=str(steps)
+        )
+
+
+# Rules that hold for every content state, whatever its type.
+GENERAL_RULES: Final[tuple[Rule, ...]] = (
+    _title_required,
+    _value_with_upper_limit,
+    _step_within_steps,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityType:
+    """What one Live Activity type takes and requires."""
+
+    fields: frozenset[str]
+    rules: tuple[Rule, ...] = ()
+    # Field groups that replace one another: setting one drops the others' old values.
+    alternatives: tuple[frozenset[str], ...] = ()
+    # Fields that are commands rather than state, never repeated from an earlier call.
+    one_shot: frozenset[str] = frozenset()
+    secondary_action: bool = False
+
+
+ACTIVITY_TYPES: Final[dict[str, ActivityType]] = {
+    "segmented_progress": ActivityType(
+        fields=frozenset(
+            {
+                "number_of_steps",
+                "current_step",
+                "color",
+                "step_color",
+                "step_colors",
+                "badge",
+            }
+        ),
+        rules=(requires("number_of_steps", "current_step"),),
+        secondary_action=True,
+    ),
+    "progress": ActivityType(
+        fields=frozenset({"percentage", "value", "upper_limit", "color", "badge"}),
+        rules=(requires_one_of(("percentage",), ("value", "upper_limit")),),
+        alternatives=(frozenset({"percentage"}), frozenset({"value", "upper_limit"})),
+        secondary_action=True,
+    ),
+    "metrics": ActivityType(
+        fields=frozenset({"metrics", "color"}), rules=(requires("metrics"),)
+    ),
+    "stats": ActivityType(fields=frozenset({"metrics"}), rules=(requires("metrics"),)),
+    "alert": ActivityType(
+        fields=frozenset({"message", "color", "badge"}),
+        rules=(requires("message"),),
+        secondary_action=True,
+    ),
+    "timer": ActivityType(
+        fields=frozenset({"duration_seconds", "counts_down", "is_running", "color"}),
+        rules=(_countdown_needs_duration,),
+        one_shot=frozenset({"duration_seconds"}),
+    ),
+}
+ALL_CONTENT_FIELDS: Final = frozenset(FIELDS)
+
+
+# What the actions do with the table -----------------------------------------------
+
+
+def content_of(data: Mapping[str, Any]) -> Content:
+    """The content_state fields present in flat action data, in table order."""
+    return {name: data[name] for name in FIELDS if name in data}
+
+
+def merge(last: Mapping[str, Any] | None, changes: Content) -> Content:
+    """Fill a partial update from the last state sent, as the phone still shows it.
+
+    Only fields the (possibly new) type uses are carried over; one-shot fields never
+    are; and setting one of a group of alternatives (percentage versus value with
+    upper_limit) drops the old values of the others, so the change is what shows.
+    """
+    if not last:
+        return dict(changes)
+    activity_type = changes.get("type", last.get("type"))
+    row = ACTIVITY_TYPES.get(activity_type) if activity_type else None
+    carried = {
+        name: value
+        for name, value in last.items()
+        if name not in changes
+        and (row is None or name in COMMON_FIELDS or name in row.fields)
+        and (row is None or name not in row.one_shot)
+    }
+    alternatives = row.alternatives if row else ()
+    for group in alternatives:
+        if group & changes.keys():
+            for other in alternatives:
+                for name in other - group - changes.keys():
+                    carried.pop(name, None)
+    merged = {**carried, **changes}
+    return {name: merged[name] for name in FIELDS if name in merged}
+
+
+def validate(content: Content, phase: Phase, request: Mapping[str, Any]) -> None:
+    """Check the meaning of a complete content state (and its buttons) for its type.
+
+    Raise `ContentError` for the first broken rule. Without a known type only the rules
+    every type shares can be checked; the API then applies the activity's own type.
+    """
+    activity_type: str = content.get("type", "")
+    row = ACTIVITY_TYPES.get(activity_type)
+    if row is not None:
+        for name in content:
+            if name not in COMMON_FIELDS and name not in row.fields:
+                raise ContentError("field_not_for_type", field=name, type=activity_type)
+        if "secondary_action" in request and not row.secondary_action:
+            raise ContentError(
+                "field_not_for_type", field="secondary_action", type=activity_type
+            )
+    for rule in (*GENERAL_RULES, *(row.rules if row else ())):
+        rule(activity_type, content, phase)
+
+
+def request_body(
+    content: Content, data: Mapping[str, Any], *, channels_key: str | None = None
+) -> dict[str, Any]:
+    """The JSON body: content_state plus the request-level fields present in `data`.
+
+    `channels_key` is where channels go ("target" nests them as the manual lifecycle
+    endpoints want, "channels" is the streams' flat form); None when not accepted.
+    """
+    body: dict[str, Any] = {"content_state": content}
+    for name in ("action", "secondary_action", "alert"):
+        if name in data:
+            body[name] = data[name]
+    if channels_key and "channels" in data:
+        body.update(
+            {"target": {"channels": data["channels"]}}
+            if channels_key == "target"
+            else {"channels": data["channels"]}
+        )
+    return body

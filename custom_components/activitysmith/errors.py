@@ -1,0 +1,105 @@
+"""API failures as translated Home Assistant errors, with their side effects.
+
+Every action and entity that calls the API goes through `api_errors`, so a failure always
+reaches the user as one clear, translated message: a rejected key also starts the reauth
+flow, and the concurrent Live Activity limit also raises a repair issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+import math
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+
+from .api import (
+    ActivitySmithApiError,
+    ActivitySmithAuthError,
+    ActivitySmithBadRequestError,
+    ActivitySmithError,
+    ActivitySmithForbiddenError,
+    ActivitySmithLiveActivityLimitError,
+    ActivitySmithNoRecipientsError,
+    ActivitySmithNotFoundError,
+    ActivitySmithRateLimitError,
+    ActivitySmithServerError,
+    ActivitySmithTimeoutError,
+)
+from .const import DOMAIN
+from .models import ActivitySmithConfigEntry
+
+LIMIT_ISSUE_ID = "live_activity_limit"
+
+
+@contextmanager
+def api_errors(
+    hass: HomeAssistant,
+    entry: ActivitySmithConfigEntry,
+    *,
+    not_found: str = "not_found",
+) -> Iterator[None]:
+    """Turn an `ActivitySmithError` raised inside into a translated `HomeAssistantError`.
+
+    `not_found` names the translation for a 404 on a lookup (an unknown stream or metric).
+    """
+    try:
+        yield
+    except ActivitySmithError as err:
+        if isinstance(err, ActivitySmithAuthError):
+            entry.async_start_reauth(hass)
+        if isinstance(err, ActivitySmithLiveActivityLimitError):
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                f"{LIMIT_ISSUE_ID}_{entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=LIMIT_ISSUE_ID,
+                translation_placeholders={
+                    "limit": str(err.limit),
+                    "active": str(err.active),
+                    "title": entry.title,
+                },
+            )
+        key, placeholders = _translation_for(err, not_found)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
+        ) from err
+
+
+def clear_limit_issue(hass: HomeAssistant, entry: ActivitySmithConfigEntry) -> None:
+    """A Live Activity started again: the limit repair issue no longer applies."""
+    ir.async_delete_issue(hass, DOMAIN, f"{LIMIT_ISSUE_ID}_{entry.entry_id}")
+
+
+def _translation_for(
+    err: ActivitySmithError, not_found: str
+) -> tuple[str, dict[str, str]]:
+    """The exception translation key and placeholders that explain `err`."""
+    if isinstance(err, ActivitySmithRateLimitError):
+        wait = math.ceil(err.retry_after) if err.retry_after is not None else 60
+        return "rate_limited", {"retry_after": str(wait)}
+    if isinstance(err, ActivitySmithLiveActivityLimitError):
+        return "live_activity_limit", {
+            "limit": str(err.limit),
+            "active": str(err.active),
+        }
+    if isinstance(err, ActivitySmithApiError):
+        by_type: tuple[tuple[type[ActivitySmithApiError], str], ...] = (
+            (ActivitySmithAuthError, "api_invalid_auth"),
+            (ActivitySmithForbiddenError, "forbidden"),
+            (ActivitySmithNoRecipientsError, "no_recipients"),
+            (ActivitySmithNotFoundError, not_found),
+            (ActivitySmithBadRequestError, "bad_request"),
+            (ActivitySmithServerError, "server_error"),
+        )
+        key = next((key for kind, key in by_type if isinstance(err, kind)), "api_error")
+        return key, {"status": str(err.status), "message": err.message or err.error}
+    if isinstance(err, ActivitySmithTimeoutError):
+        return "timeout", {}
+    return "communication_error", {"error": str(err)}

@@ -1,0 +1,172 @@
+"""The Live Activity sensor: state and attributes through a lifecycle, and restarts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+
+from custom_components.activitysmith.const import DOMAIN
+
+from .conftest import (
+    ACTIVITY_ID,
+    CHANGE_RESPONSE,
+    END_URL,
+    EXAMPLE_CONTENT,
+    START_RESPONSE,
+    START_URL,
+    UPDATE_URL,
+    mock_key_check,
+    setup_integration,
+)
+
+SENSOR = "sensor.activitysmith_live_activity"
+
+
+@pytest.fixture
+def api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
+    """The manual lifecycle endpoints answer success."""
+    aioclient_mock.post(START_URL, json=START_RESPONSE)
+    aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
+    aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
+    return aioclient_mock
+
+
+async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> None:
+    """Call an action of the integration."""
+    await hass.services.async_call(DOMAIN, action, data, blocking=True)
+
+
+async def test_sensor_is_a_named_entity_of_a_service_device(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """One sensor per entry, translated name, on the entry's service device."""
+    entity = entity_registry.async_get(SENSOR)
+    assert entity is not None
+    assert entity.unique_id == f"{loaded_entry.entry_id}_live_activity"
+    assert entity.translation_key == "live_activity"
+    device = device_registry.async_get(entity.device_id)
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert device.name == "ActivitySmith"
+    state = hass.states.get(SENSOR)
+    assert state.state == "unknown"
+    assert state.attributes["friendly_name"] == "ActivitySmith Live Activity"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_sensor_follows_start_update_and_end(
+    hass: HomeAssistant, api: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+) -> None:
+    """State is the activity id; attributes are what the phone shows and its status."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    await act(hass, "start_live_activity", EXAMPLE_CONTENT["segmented_progress"])
+    state = hass.states.get(SENSOR)
+    assert state.state == ACTIVITY_ID
+    assert state.attributes == {
+        **EXAMPLE_CONTENT["segmented_progress"],
+        "status": "active",
+        "started_at": "2026-11-26T08:00:00+00:00",
+        "updated_at": "2026-11-26T08:00:00+00:00",
+        "ended_at": None,
+        "devices_notified": 2,
+        "users_notified": 1,
+        "friendly_name": "ActivitySmith Live Activity",
+    }
+
+    freezer.move_to("2026-11-26 08:05:00+00:00")
+    await act(hass, "update_live_activity", {"current_step": 2})
+    state = hass.states.get(SENSOR)
+    assert state.attributes["current_step"] == 2
+    assert state.attributes["updated_at"] == "2026-11-26T08:05:00+00:00"
+    assert state.attributes["started_at"] == "2026-11-26T08:00:00+00:00"
+    assert "users_notified" not in state.attributes
+
+    await act(hass, "end_live_activity", {"current_step": 3})
+    state = hass.states.get(SENSOR)
+    assert state.state == ACTIVITY_ID
+    assert state.attributes["status"] == "ended"
+    assert state.attributes["ended_at"] == "2026-11-26T08:05:00+00:00"
+    assert state.attributes["current_step"] == 3
+
+
+async def test_sensor_and_partial_updates_survive_a_restart(
+    hass: HomeAssistant, api: AiohttpClientMocker, loaded_entry: MockConfigEntry
+) -> None:
+    """After reloading, the sensor shows the same activity and updates still merge."""
+    await act(hass, "start_live_activity", EXAMPLE_CONTENT["progress"])
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    state = hass.states.get(SENSOR)
+    assert state.state == ACTIVITY_ID
+    assert state.attributes["percentage"] == 42
+    assert state.attributes["status"] == "active"
+
+    await act(hass, "update_live_activity", {"percentage": 60})
+    _, _, body, _ = api.mock_calls[-1]
+    assert body["content_state"] == {
+        "title": "EV charging",
+        "type": "progress",
+        "percentage": 60,
+    }
+
+
+async def test_stored_activities_are_restored_at_startup(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    api: AiohttpClientMocker,
+) -> None:
+    """What was saved before Home Assistant stopped is shown right after it starts."""
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}.activities"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.{mock_config_entry.entry_id}.activities",
+        "data": {
+            "current": "abc",
+            "recent": [
+                {
+                    "activity_id": "abc",
+                    "content_state": EXAMPLE_CONTENT["alert"],
+                    "status": "ended",
+                    "started_at": "2026-11-25T10:00:00+00:00",
+                    "updated_at": "2026-11-25T10:01:00+00:00",
+                    "ended_at": "2026-11-25T10:01:00+00:00",
+                    "delivery": {"devices_notified": 1},
+                }
+            ],
+            "streams": {},
+        },
+    }
+    mock_key_check(api)
+    await setup_integration(hass, mock_config_entry)
+    state = hass.states.get(SENSOR)
+    assert state.state == "abc"
+    assert state.attributes["status"] == "ended"
+    assert state.attributes["message"] == "Opened"
+    assert state.attributes["devices_notified"] == 1
+
+
+async def test_removing_the_entry_forgets_its_activities(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    api: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Deleting the integration leaves no stored activities behind."""
+    await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.activities"
+    assert key in hass_storage
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
