@@ -114,9 +114,17 @@ class ActivityTracker:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def find(self, activity_id: str) -> ActivityRecord | None:
+        """The record of an activity this entry knows, manual or a stream's."""
+        if (record := self.recent.get(activity_id)) is not None:
+            return record
+        return next(
+            (r for r in self.streams.values() if r.activity_id == activity_id), None
+        )
+
     def last_content(self, activity_id: str) -> dict[str, Any] | None:
         """The last content state sent for an activity this entry knows."""
-        record = self.recent.get(activity_id)
+        record = self.find(activity_id)
         return record.content_state if record else None
 
     @callback
@@ -148,7 +156,7 @@ class ActivityTracker:
     ) -> None:
         """A manual activity was updated or ended."""
         now = dt_util.utcnow().isoformat()
-        if (record := self.recent.get(activity_id)) is None:
+        if (record := self.find(activity_id)) is None:
             # Started elsewhere; from now on this entry knows and shows it.
             record = ActivityRecord(activity_id, content, STATUS_ACTIVE, now, now)
             self.recent[activity_id] = record

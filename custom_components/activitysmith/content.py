@@ -378,14 +378,17 @@ def validate(content: Content, phase: Phase, request: Mapping[str, Any]) -> None
 
 
 def request_body(
-    content: Content, data: Mapping[str, Any], *, channels_key: str | None = None
+    content: Content | None,
+    data: Mapping[str, Any],
+    *,
+    channels_key: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON body: content_state plus the request-level fields present in `data`.
+    """The JSON body: content_state (if any) plus the request-level fields in `data`.
 
     `channels_key` is where channels go ("target" nests them as the manual lifecycle
     endpoints want, "channels" is the streams' flat form); None when not accepted.
     """
-    body: dict[str, Any] = {"content_state": content}
+    body: dict[str, Any] = {} if content is None else {"content_state": content}
     for name in ("action", "secondary_action", "alert"):
         if name in data:
             body[name] = data[name]

@@ -7,12 +7,13 @@ flow, and the concurrent Live Activity limit also raises a repair issue.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 import math
+from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 
 from .api import (
@@ -27,11 +28,40 @@ from .api import (
     ActivitySmithRateLimitError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
+    JsonObject,
 )
 from .const import DOMAIN
+from .content import ContentError, Phase, validate
 from .models import ActivitySmithConfigEntry
 
 LIMIT_ISSUE_ID = "live_activity_limit"
+
+
+def checked(
+    content_state: dict[str, Any], phase: Phase, data: Mapping[str, Any]
+) -> None:
+    """Apply the type's rules; a broken one is a translated validation error."""
+    try:
+        validate(content_state, phase, data)
+    except ContentError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=err.translation_key,
+            translation_placeholders=err.placeholders,
+        ) from err
+
+
+async def call_api(
+    hass: HomeAssistant,
+    entry: ActivitySmithConfigEntry,
+    request: Callable[[], Awaitable[JsonObject]],
+    *,
+    not_found: str = "not_found",
+    **placeholders: str,
+) -> JsonObject:
+    """Send one request, translating its failure; the answer is the action response."""
+    with api_errors(hass, entry, not_found=not_found, **placeholders):
+        return await request()
 
 
 @contextmanager
@@ -40,10 +70,12 @@ def api_errors(
     entry: ActivitySmithConfigEntry,
     *,
     not_found: str = "not_found",
+    **placeholders: str,
 ) -> Iterator[None]:
     """Turn an `ActivitySmithError` raised inside into a translated `HomeAssistantError`.
 
-    `not_found` names the translation for a 404 on a lookup (an unknown stream or metric).
+    `not_found` names the translation for a 404 on a lookup (an unknown stream or
+    metric); `placeholders` add what that translation needs to name it.
     """
     try:
         yield
@@ -64,11 +96,11 @@ def api_errors(
                     "title": entry.title,
                 },
             )
-        key, placeholders = _translation_for(err, not_found)
+        key, details = _translation_for(err, not_found)
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key=key,
-            translation_placeholders=placeholders,
+            translation_placeholders={**placeholders, **details},
         ) from err
 
 

@@ -1,7 +1,8 @@
 """Activity sensors: their state is the activity id automations refer to.
 
-One sensor per entry follows the manual lifecycle (start, update, end); it survives a
-restart because the tracker it reads is stored.
+One sensor per entry follows the manual lifecycle (start, update, end); one more per
+stream key appears the first time the key is used. They read the entry's tracker, which
+is stored, so they survive a restart; deleting a stream's sensor forgets the stream.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from typing import Any
 
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .activities import ActivityRecord
 from .entity import ActivitySmithEntity
 from .models import ActivitySmithConfigEntry
+from .services import LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
 
 # Entities only read the tracker; the API calls happen in actions.
 PARALLEL_UPDATES = 0
@@ -25,8 +28,20 @@ async def async_setup_entry(
     entry: ActivitySmithConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the entry's live activity sensor."""
+    """Add the Live Activity sensor, and a sensor for each stream as it appears."""
+    activities = entry.runtime_data.activities
     async_add_entities([LiveActivitySensor(entry)])
+    shown: set[str] = set()
+
+    @callback
+    def add_new_streams() -> None:
+        shown.intersection_update(activities.streams)
+        if new := [key for key in activities.streams if key not in shown]:
+            shown.update(new)
+            async_add_entities(StreamSensor(entry, key) for key in new)
+
+    add_new_streams()
+    entry.async_on_unload(activities.async_add_listener(add_new_streams))
 
 
 class ActivitySensor(ActivitySmithEntity, SensorEntity):
@@ -55,11 +70,9 @@ class ActivitySensor(ActivitySmithEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Refresh whenever the tracker changes."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._activities.async_add_listener(self._handle_change))
-
-    @callback
-    def _handle_change(self) -> None:
-        self.async_write_ha_state()
+        self.async_on_remove(
+            self._activities.async_add_listener(self.async_write_ha_state)
+        )
 
 
 class LiveActivitySensor(ActivitySensor):
@@ -69,9 +82,36 @@ class LiveActivitySensor(ActivitySensor):
 
     def __init__(self, entry: ActivitySmithConfigEntry) -> None:
         """One per entry."""
-        super().__init__(entry, "live_activity")
+        super().__init__(entry, LIVE_ACTIVITY_SENSOR_KEY)
 
     @property
     def record(self) -> ActivityRecord | None:
         """The activity started last."""
         return self._activities.current
+
+
+class StreamSensor(ActivitySensor):
+    """The current Live Activity of one stream key."""
+
+    _attr_translation_key = "stream"
+
+    def __init__(self, entry: ActivitySmithConfigEntry, stream_key: str) -> None:
+        """Named after its stream key, so its entity id is sensor.<device>_<key>."""
+        super().__init__(entry, f"{STREAM_SENSOR_PREFIX}{stream_key}")
+        self._stream_key = stream_key
+        self._attr_name = stream_key
+
+    @property
+    def available(self) -> bool:
+        """Unavailable once the stream is forgotten, until the entity goes away."""
+        return self._stream_key in self._activities.streams
+
+    @property
+    def record(self) -> ActivityRecord | None:
+        """The stream's record."""
+        return self._activities.streams.get(self._stream_key)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Forget the stream when the user deleted this sensor (not on unload)."""
+        if er.async_get(self.hass).async_get(self.entity_id) is None:
+            self._activities.forget_stream(self._stream_key)

@@ -1,17 +1,17 @@
-"""Actions of the integration: schemas built from the content table, and their handlers.
+"""The Live Activity actions: the manual lifecycle and managed streams.
 
-Schemas check shape (registered with Home Assistant, so a bad value never reaches a
-handler); handlers check meaning once the full content state is known (after merging a
-partial update), then call the API. Every error is a translated
-`ServiceValidationError` (bad input, nothing sent) or `HomeAssistantError` (API failure).
+A handler resolves which entry and activity a call is for, completes a partial update
+from the last state sent, checks the type's rules (`errors.checked`), calls the API
+(`errors.call_api`) and records the answer for the sensors. Shapes were checked by the
+schemas in `schemas.py` before the handler runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -19,117 +19,26 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, service
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 import voluptuous as vol
 
-from . import content
-from .api import JsonObject
+from . import content, notifications, schemas
+from .activities import STATUS_ENDED, ActivityRecord
+from .api import ActivitySmithNotFoundError
 from .const import DOMAIN
-from .content import FIELDS, REQUEST_FIELDS, ContentError, Phase
-from .errors import api_errors, clear_limit_issue
-from .models import ActivitySmithConfigEntry
-
-ATTR_ACTIVITY_ID: Final = "activity_id"
-ATTR_AUTO_DISMISS_MINUTES: Final = "auto_dismiss_minutes"
-
-SERVICE_START_LIVE_ACTIVITY: Final = "start_live_activity"
-SERVICE_UPDATE_LIVE_ACTIVITY: Final = "update_live_activity"
-SERVICE_END_LIVE_ACTIVITY: Final = "end_live_activity"
-
-
-def _translated(schema: vol.Schema) -> vol.Schema:
-    """Report a shape error as a translated ServiceValidationError naming the field."""
-
-    def validate(data: Any) -> Any:
-        try:
-            return schema(data)
-        except vol.Invalid as err:
-            path = ".".join(str(part) for part in err.path) or "data"
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_field",
-                translation_placeholders={"field": path, "problem": err.msg},
-            ) from err
-
-    return vol.Schema(validate)
-
-
-def action_schema(
-    *,
-    required: frozenset[str] = frozenset(),
-    request: tuple[str, ...],
-    extra: Mapping[Any, Any] | None = None,
-) -> vol.Schema:
-    """The schema of a Live Activity action: every content field plus `extra`.
-
-    `required` names the content fields this action cannot do without; `request` the
-    request-level fields (buttons, alert, channels) the endpoint accepts.
-    """
-    fields = {
-        (vol.Required(name) if name in required else vol.Optional(name)): shape
-        for name, shape in FIELDS.items()
-    }
-    return _translated(
-        vol.Schema(
-            {
-                vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
-                **fields,
-                **{vol.Optional(name): REQUEST_FIELDS[name] for name in request},
-                **(extra or {}),
-            }
-        )
-    )
-
-
-AUTO_DISMISS_MINUTES: Final = {
-    vol.Optional(ATTR_AUTO_DISMISS_MINUTES): content.whole_number(minimum=0)
-}
-START_SCHEMA: Final = action_schema(
-    required=frozenset({"title", "type"}),
-    request=("action", "secondary_action", "alert", "channels"),
-)
-TARGET_ACTIVITY: Final = {vol.Optional(ATTR_ACTIVITY_ID): content.NON_EMPTY_TEXT}
-UPDATE_SCHEMA: Final = action_schema(
-    request=("action", "secondary_action"), extra=TARGET_ACTIVITY
-)
-END_SCHEMA: Final = action_schema(
-    request=("action", "secondary_action"),
-    extra={**TARGET_ACTIVITY, **AUTO_DISMISS_MINUTES},
+from .content import Phase
+from .errors import call_api, checked, clear_limit_issue
+from .models import ActivitySmithConfigEntry, entry_for
+from .schemas import (
+    ATTR_ACTIVITY_ID,
+    ATTR_AUTO_DISMISS_MINUTES,
+    ATTR_AUTO_DISMISS_SECONDS,
+    ATTR_STREAM_KEY,
 )
 
-
-def entry_for(call: ServiceCall) -> ActivitySmithConfigEntry:
-    """The entry the call names, or the only loaded one."""
-    entry: ActivitySmithConfigEntry = service.async_get_config_entry(
-        call.hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
-    )
-    return entry
-
-
-def checked(
-    content_state: dict[str, Any], phase: Phase, data: Mapping[str, Any]
-) -> None:
-    """Apply the type's rules; a broken one is a translated validation error."""
-    try:
-        content.validate(content_state, phase, data)
-    except ContentError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=err.translation_key,
-            translation_placeholders=err.placeholders,
-        ) from err
-
-
-async def call_api(
-    call: ServiceCall,
-    entry: ActivitySmithConfigEntry,
-    request: Callable[[], Awaitable[JsonObject]],
-    **options: str,
-) -> JsonObject:
-    """Send one request, translating failures for the user."""
-    with api_errors(call.hass, entry, **options):
-        return await request()
+LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"
+STREAM_SENSOR_PREFIX: Final = "stream_"
 
 
 async def _start_live_activity(call: ServiceCall) -> ServiceResponse:
@@ -139,49 +48,73 @@ async def _start_live_activity(call: ServiceCall) -> ServiceResponse:
     checked(content_state, "start", call.data)
     body = content.request_body(content_state, call.data, channels_key="target")
     client = entry.runtime_data.client
-    response = await call_api(call, entry, lambda: client.start_live_activity(body))
+    response = await call_api(
+        call.hass, entry, lambda: client.start_live_activity(body)
+    )
     clear_limit_issue(call.hass, entry)
     entry.runtime_data.activities.started(content_state, response)
     return response
 
 
-def _target_activity(call: ServiceCall, entry: ActivitySmithConfigEntry) -> str:
-    """The activity an update or end is for: the one named, else the sensor's."""
-    if activity_id := call.data.get(ATTR_ACTIVITY_ID):
-        return str(activity_id)
-    current = entry.runtime_data.activities.current
-    if current is None or current.activity_id is None:
+def _record_of_sensor(
+    hass: HomeAssistant, entity_id: str
+) -> tuple[str, ActivityRecord | None]:
+    """The entry id and the activity record that an activity sensor shows."""
+    entity = er.async_get(hass).async_get(entity_id)
+    if entity is None or entity.platform != DOMAIN or entity.config_entry_id is None:
         raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_current_activity"
+            translation_domain=DOMAIN,
+            translation_key="not_an_activity_sensor",
+            translation_placeholders={"entity_id": entity_id},
         )
-    return current.activity_id
+    entry = hass.config_entries.async_get_entry(entity.config_entry_id)
+    key = entity.unique_id.removeprefix(f"{entity.config_entry_id}_")
+    record: ActivityRecord | None = None
+    if entry is not None and (data := getattr(entry, "runtime_data", None)):
+        if key == LIVE_ACTIVITY_SENSOR_KEY:
+            record = data.activities.current
+        else:
+            record = data.activities.streams.get(key.removeprefix(STREAM_SENSOR_PREFIX))
+    return entity.config_entry_id, record
+
+
+def _target(call: ServiceCall) -> tuple[ActivitySmithConfigEntry, str]:
+    """The entry and activity an update or end is for.
+
+    The activity named, else the one the named sensor shows, else the one the entry's
+    Live Activity sensor shows.
+    """
+    if entity_id := call.data.get(ATTR_ENTITY_ID):
+        entry_id, record = _record_of_sensor(call.hass, entity_id)
+        entry = entry_for(call, entry_id)
+    else:
+        entry = entry_for(call)
+        record = entry.runtime_data.activities.current
+    if activity_id := call.data.get(ATTR_ACTIVITY_ID):
+        return entry, str(activity_id)
+    if record is None or record.activity_id is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_current_activity",
+        )
+    return entry, record.activity_id
 
 
 async def _change_live_activity(call: ServiceCall, phase: Phase) -> ServiceResponse:
     """Update or end a Live Activity, completing a partial update from its last state."""
-    entry = entry_for(call)
+    entry, activity_id = _target(call)
     activities = entry.runtime_data.activities
-    activity_id = _target_activity(call, entry)
     content_state = content.merge(
         activities.last_content(activity_id), content.content_of(call.data)
     )
     checked(content_state, phase, call.data)
     body = {
         ATTR_ACTIVITY_ID: activity_id,
-        **content.request_body(content_state, call.data),
+        **content.request_body(_with_auto_dismiss(content_state, call.data), call.data),
     }
     client = entry.runtime_data.client
-    if phase == "end":
-        if ATTR_AUTO_DISMISS_MINUTES in call.data:
-            body["content_state"] = {
-                **content_state,
-                ATTR_AUTO_DISMISS_MINUTES: call.data[ATTR_AUTO_DISMISS_MINUTES],
-            }
-        response = await call_api(call, entry, lambda: client.end_live_activity(body))
-    else:
-        response = await call_api(
-            call, entry, lambda: client.update_live_activity(body)
-        )
+    send = client.end_live_activity if phase == "end" else client.update_live_activity
+    response = await call_api(call.hass, entry, lambda: send(body))
     activities.updated(activity_id, content_state, response, ended=phase == "end")
     return response
 
@@ -196,11 +129,93 @@ async def _end_live_activity(call: ServiceCall) -> ServiceResponse:
     return await _change_live_activity(call, "end")
 
 
+def _with_auto_dismiss(content_state: dict[str, Any], data: Any) -> dict[str, Any]:
+    """The content state to send at the end: plus how long it stays visible."""
+    dismiss = {
+        name: data[name]
+        for name in (ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS)
+        if name in data
+    }
+    return {**content_state, **dismiss}
+
+
+def _stream_state(
+    entry: ActivitySmithConfigEntry, stream_key: str
+) -> dict[str, Any] | None:
+    """The last content state of a stream that is still running."""
+    record = entry.runtime_data.activities.streams.get(stream_key)
+    if record is None or record.status == STATUS_ENDED:
+        return None
+    return record.content_state
+
+
+async def _stream_live_activity(call: ServiceCall) -> ServiceResponse:
+    """Send the latest state of a stream; ActivitySmith starts, updates or rotates it."""
+    entry = entry_for(call)
+    stream_key: str = call.data[ATTR_STREAM_KEY]
+    last = _stream_state(entry, stream_key)
+    content_state = content.merge(last, content.content_of(call.data))
+    checked(content_state, "start" if last is None else "update", call.data)
+    body = content.request_body(content_state, call.data, channels_key="channels")
+    client = entry.runtime_data.client
+    response = await call_api(
+        call.hass, entry, lambda: client.put_stream(stream_key, body)
+    )
+    if response.get("operation") in ("started", "rotated"):
+        clear_limit_issue(call.hass, entry)
+    entry.runtime_data.activities.stream_reconciled(stream_key, content_state, response)
+    return response
+
+
+async def _end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
+    """End a stream, optionally with a final state; an unknown stream is reported."""
+    entry = entry_for(call)
+    activities = entry.runtime_data.activities
+    stream_key: str = call.data[ATTR_STREAM_KEY]
+    final = content.content_of(call.data)
+    wants_content = bool(final) or any(
+        name in call.data
+        for name in (ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS)
+    )
+    content_state: dict[str, Any] | None = None
+    if wants_content:
+        content_state = content.merge(_stream_state(entry, stream_key), final)
+        checked(content_state, "end", call.data)
+    # Without a final state ActivitySmith ends the stream with the last one it has.
+    body = content.request_body(
+        _with_auto_dismiss(content_state, call.data) if content_state else None,
+        call.data,
+    )
+    client = entry.runtime_data.client
+    try:
+        response = await call_api(
+            call.hass,
+            entry,
+            lambda: client.end_stream(stream_key, body or None),
+            not_found="stream_not_found",
+            stream_key=stream_key,
+        )
+    except HomeAssistantError as err:
+        if isinstance(err.__cause__, ActivitySmithNotFoundError):
+            # ActivitySmith no longer has it: the sensor must not pretend it runs.
+            activities.stream_ended(stream_key, None, {})
+        raise
+    activities.stream_ended(stream_key, content_state, response)
+    return response
+
+
 type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
 SERVICES: Final[tuple[tuple[str, Handler, vol.Schema], ...]] = (
-    (SERVICE_START_LIVE_ACTIVITY, _start_live_activity, START_SCHEMA),
-    (SERVICE_UPDATE_LIVE_ACTIVITY, _update_live_activity, UPDATE_SCHEMA),
-    (SERVICE_END_LIVE_ACTIVITY, _end_live_activity, END_SCHEMA),
+    ("start_live_activity", _start_live_activity, schemas.START_LIVE_ACTIVITY),
+    ("update_live_activity", _update_live_activity, schemas.UPDATE_LIVE_ACTIVITY),
+    ("end_live_activity", _end_live_activity, schemas.END_LIVE_ACTIVITY),
+    ("stream_live_activity", _stream_live_activity, schemas.STREAM_LIVE_ACTIVITY),
+    (
+        "end_live_activity_stream",
+        _end_live_activity_stream,
+        schemas.END_LIVE_ACTIVITY_STREAM,
+    ),
+    *notifications.SERVICES,
 )
 
 

@@ -1,0 +1,107 @@
+"""The schemas of every action, built from the field shapes in `content`.
+
+They check shape only: types, bounds, enums, URLs. A shape error becomes a translated
+`ServiceValidationError` that names the field, before any handler runs. Rules that need
+the whole content state (per type, after merging an update) live in `content.validate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_ENTITY_ID
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+
+from .const import DOMAIN
+from .content import FIELDS, NON_EMPTY_TEXT, REQUEST_FIELDS, whole_number
+
+ATTR_ACTIVITY_ID: Final = "activity_id"
+ATTR_STREAM_KEY: Final = "stream_key"
+ATTR_AUTO_DISMISS_MINUTES: Final = "auto_dismiss_minutes"
+ATTR_AUTO_DISMISS_SECONDS: Final = "auto_dismiss_seconds"
+
+STREAM_KEY: Final = vol.All(
+    cv.string,
+    vol.Length(min=1, max=255),
+    vol.Match(r"^[A-Za-z0-9_-]+$", msg="use only letters, digits, _ and -"),
+)
+
+
+def translated(schema: vol.Schema) -> vol.Schema:
+    """Report a shape error as a translated ServiceValidationError naming the field."""
+
+    def validate(data: Any) -> Any:
+        try:
+            return schema(data)
+        except vol.Invalid as err:
+            path = ".".join(str(part) for part in err.path) or "data"
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_field",
+                translation_placeholders={"field": path, "problem": err.msg},
+            ) from err
+
+    return vol.Schema(validate)
+
+
+def action_schema(fields: Mapping[Any, Any]) -> vol.Schema:
+    """A translated schema of `fields`, plus the optional config entry."""
+    return translated(
+        vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, **fields})
+    )
+
+
+def live_activity_schema(
+    *,
+    required: frozenset[str] = frozenset(),
+    request: tuple[str, ...],
+    extra: Mapping[Any, Any] | None = None,
+) -> vol.Schema:
+    """A Live Activity action: every content field, the `request` fields, and `extra`.
+
+    `required` names the content fields the action cannot do without.
+    """
+    return action_schema(
+        {
+            **{
+                (vol.Required(name) if name in required else vol.Optional(name)): shape
+                for name, shape in FIELDS.items()
+            },
+            **{vol.Optional(name): REQUEST_FIELDS[name] for name in request},
+            **(extra or {}),
+        }
+    )
+
+
+# An update or end names its activity, or a sensor showing it, or neither (the sensor's).
+TARGET: Final = {
+    vol.Exclusive(ATTR_ACTIVITY_ID, "target"): NON_EMPTY_TEXT,
+    vol.Exclusive(ATTR_ENTITY_ID, "target"): cv.entity_id,
+}
+AUTO_DISMISS_MINUTES: Final = {
+    vol.Exclusive(ATTR_AUTO_DISMISS_MINUTES, "auto_dismiss"): whole_number(minimum=0)
+}
+AUTO_DISMISS: Final = {
+    **AUTO_DISMISS_MINUTES,
+    vol.Exclusive(ATTR_AUTO_DISMISS_SECONDS, "auto_dismiss"): whole_number(minimum=0),
+}
+BUTTONS: Final = ("action", "secondary_action")
+
+START_LIVE_ACTIVITY: Final = live_activity_schema(
+    required=frozenset({"title", "type"}), request=(*BUTTONS, "alert", "channels")
+)
+UPDATE_LIVE_ACTIVITY: Final = live_activity_schema(request=BUTTONS, extra=TARGET)
+END_LIVE_ACTIVITY: Final = live_activity_schema(
+    request=BUTTONS, extra={**TARGET, **AUTO_DISMISS_MINUTES}
+)
+STREAM_LIVE_ACTIVITY: Final = live_activity_schema(
+    request=(*BUTTONS, "alert", "channels"),
+    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY},
+)
+END_LIVE_ACTIVITY_STREAM: Final = live_activity_schema(
+    request=(*BUTTONS, "alert"),
+    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **AUTO_DISMISS},
+)

@@ -1,0 +1,483 @@
+"""Stream Live Activities: the stream actions and one sensor per stream key."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+from yarl import URL
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith.const import DOMAIN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+
+from .conftest import (
+    CHANGE_RESPONSE,
+    END_URL,
+    START_RESPONSE,
+    START_URL,
+    UPDATE_URL,
+    sent_bodies,
+)
+
+STREAM_URL = f"{API_BASE_URL}/live-activity/stream/washer"
+WASHER = "sensor.activitysmith_washer"
+WASHER_START = {
+    "stream_key": "washer",
+    "title": "Washer",
+    "type": "progress",
+    "percentage": 10,
+    "icon": "washer.fill",
+}
+
+
+def put_answer(operation: str, activity_id: str | None, **extra: Any) -> dict[str, Any]:
+    """A stream PUT answer as the spec describes it."""
+    return {
+        "success": True,
+        "operation": operation,
+        "stream_key": "washer",
+        "activity_id": activity_id,
+        "devices_notified": 1,
+        "timestamp": "2026-11-26T08:00:00Z",
+        **extra,
+    }
+
+
+async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
+    """Call an action of the integration and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )
+
+
+@pytest.fixture
+def put_answers(aioclient_mock: AiohttpClientMocker) -> list[dict[str, Any]]:
+    """Answers for the next stream PUTs, in order (any stream key)."""
+    answers: list[dict[str, Any]] = []
+
+    async def answer(method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        answer = answers.pop(0)
+        status = answer.pop("__status__", 200)
+        return AiohttpClientMockResponse(method, url, status=status, json=answer)
+
+    aioclient_mock.put(
+        re.compile(re.escape(f"{API_BASE_URL}/live-activity/stream/") + ".*"),
+        side_effect=answer,
+    )
+    return answers
+
+
+async def stream(
+    hass: HomeAssistant,
+    put_answers: list[dict[str, Any]],
+    data: dict[str, Any],
+    answer: dict[str, Any],
+) -> Any:
+    """Send one stream update that the API answers with `answer`."""
+    put_answers.append(answer)
+    return await act(hass, "stream_live_activity", data)
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_first_put_creates_the_stream_sensor(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    snapshot: SnapshotAssertion,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """The first use of a key sends type and content, and adds its sensor."""
+    assert hass.states.get(WASHER) is None
+    response = await stream(
+        hass, put_answers, WASHER_START, put_answer("started", "act-1")
+    )
+    assert response == put_answer("started", "act-1")
+    state = hass.states.get(WASHER)
+    assert state.state == "act-1"
+    assert state.attributes["friendly_name"] == "ActivitySmith washer"
+    assert state.attributes["stream_key"] == "washer"
+    assert state.attributes["operation"] == "started"
+    assert state.attributes["status"] == "active"
+    assert state.attributes["percentage"] == 10
+    assert sent_bodies(aioclient_mock) == snapshot
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_updates_merge_and_change_state_and_attributes(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """A later PUT may leave out type and title: they come from the last state."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(
+        hass,
+        put_answers,
+        {"stream_key": "washer", "percentage": 60},
+        put_answer("updated", "act-1"),
+    )
+    assert sent_bodies(aioclient_mock)[-1] == {
+        "content_state": {
+            "title": "Washer",
+            "type": "progress",
+            "percentage": 60,
+            "icon": {"symbol": "washer.fill"},
+        }
+    }
+    state = hass.states.get(WASHER)
+    assert state.state == "act-1"
+    assert state.attributes["operation"] == "updated"
+    assert state.attributes["percentage"] == 60
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_rotated_replaces_the_id_and_keeps_the_previous_one(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """Rotation: a new activity id, the old one kept as previous_activity_id."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(
+        hass,
+        put_answers,
+        {"stream_key": "washer", "percentage": 70},
+        put_answer("rotated", "act-2", previous_activity_id="act-1"),
+    )
+    state = hass.states.get(WASHER)
+    assert state.state == "act-2"
+    assert state.attributes["previous_activity_id"] == "act-1"
+    assert state.attributes["operation"] == "rotated"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_paused_has_no_activity_and_noop_changes_nothing_on_the_phone(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """Paused leaves no current id; noop keeps the id and records the operation."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(
+        hass,
+        put_answers,
+        {"stream_key": "washer", "percentage": 10},
+        put_answer("noop", "act-1"),
+    )
+    state = hass.states.get(WASHER)
+    assert (state.state, state.attributes["operation"]) == ("act-1", "noop")
+
+    await stream(
+        hass,
+        put_answers,
+        {"stream_key": "washer", "percentage": 20},
+        put_answer("paused", None),
+    )
+    state = hass.states.get(WASHER)
+    assert state.state == "unknown"
+    assert state.attributes["status"] == "paused"
+    assert state.attributes["previous_activity_id"] == "act-1"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_delete_ends_the_stream_with_a_final_state(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    snapshot: SnapshotAssertion,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """The final state merges with the last one; the sensor shows it ended."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    aioclient_mock.delete(
+        STREAM_URL,
+        json={
+            "success": True,
+            "operation": "ended",
+            "stream_key": "washer",
+            "activity_id": "act-1",
+            "devices_notified": 1,
+            "timestamp": "2026-11-26T09:00:00Z",
+        },
+    )
+    response = await act(
+        hass,
+        "end_live_activity_stream",
+        {"stream_key": "washer", "percentage": 100, "auto_dismiss_seconds": 30},
+    )
+    assert response["operation"] == "ended"
+    assert sent_bodies(aioclient_mock)[-1] == snapshot
+    state = hass.states.get(WASHER)
+    assert state.state == "act-1"
+    assert state.attributes["status"] == "ended"
+    assert state.attributes["operation"] == "ended"
+    assert state.attributes["percentage"] == 100
+    assert "auto_dismiss_seconds" not in state.attributes
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_delete_without_content_sends_no_body_and_restart_begins_anew(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """Ending with nothing lets ActivitySmith use its last state; reuse starts fresh."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    aioclient_mock.delete(
+        STREAM_URL,
+        json={
+            "success": True,
+            "operation": "ended",
+            "stream_key": "washer",
+            "timestamp": "t",
+        },
+    )
+    await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    assert sent_bodies(aioclient_mock)[-1] is None
+
+    # An ended stream does not lend its state: starting again needs the type.
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(
+            hass, "stream_live_activity", {"stream_key": "washer", "percentage": 5}
+        )
+    assert raised.value.translation_key == "title_required"
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-9"))
+    state = hass.states.get(WASHER)
+    assert (state.state, state.attributes["status"]) == ("act-9", "active")
+    assert state.attributes["previous_activity_id"] is None
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_ending_an_unknown_stream_is_reported_clearly(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """A 404 names the stream in a translated error and marks the sensor ended."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    aioclient_mock.delete(
+        STREAM_URL,
+        status=404,
+        json={
+            "error": "Live Activity stream not found",
+            "message": "No stream: washer",
+        },
+    )
+    with pytest.raises(HomeAssistantError) as raised:
+        await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    assert raised.value.translation_key == "stream_not_found"
+    assert raised.value.translation_placeholders["stream_key"] == "washer"
+    assert hass.states.get(WASHER).attributes["status"] == "ended"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_other_failures_ending_a_stream_leave_it_running(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """Only a 404 means the stream is gone; a server error changes nothing."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    aioclient_mock.delete(STREAM_URL, status=500)
+    with pytest.raises(HomeAssistantError) as raised:
+        await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    assert raised.value.translation_key == "server_error"
+    assert hass.states.get(WASHER).attributes["status"] == "active"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    "stream_key", ["has space", "slash/key", "", "é", "x" * 256, 5.5]
+)
+async def test_stream_key_is_validated_before_sending(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, stream_key: Any
+) -> None:
+    """Only letters, digits, _ and -, at most 255 characters."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(
+            hass, "stream_live_activity", {**WASHER_START, "stream_key": stream_key}
+        )
+    assert raised.value.translation_placeholders["field"] == "stream_key"
+    assert aioclient_mock.call_count == 1  # the key check at setup only
+
+
+async def test_streams_survive_a_restart(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """Every stream's sensor and state come back after a reload."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    put_answers.append(put_answer("started", "act-ev", stream_key="ev_charge"))
+    await act(
+        hass,
+        "stream_live_activity",
+        {"stream_key": "ev_charge", "title": "EV", "type": "progress", "percentage": 5},
+    )
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(WASHER).state == "act-1"
+    assert hass.states.get("sensor.activitysmith_ev_charge").state == "act-ev"
+    await stream(
+        hass,
+        put_answers,
+        {"stream_key": "washer", "percentage": 90},
+        put_answer("updated", "act-1"),
+    )
+    assert sent_bodies(aioclient_mock)[-1]["content_state"]["title"] == "Washer"
+
+
+async def test_deleting_a_stream_sensor_forgets_the_stream(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """A deleted sensor's stream is gone, even after a restart; reuse recreates it."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    entity_registry.async_remove(WASHER)
+    await hass.async_block_till_done()
+    assert "washer" not in loaded_entry.runtime_data.activities.streams
+
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(WASHER) is None
+
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-2"))
+    assert hass.states.get(WASHER).state == "act-2"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize("action", ["update_live_activity", "end_live_activity"])
+async def test_update_and_end_can_target_a_stream_sensor(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    action: str,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """entity_id picks the stream's current activity and merges with its state."""
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
+    aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
+    await act(hass, action, {"entity_id": WASHER, "percentage": 55})
+    assert sent_bodies(aioclient_mock)[-1] == {
+        "activity_id": "act-1",
+        "content_state": {
+            "title": "Washer",
+            "type": "progress",
+            "percentage": 55,
+            "icon": {"symbol": "washer.fill"},
+        },
+    }
+    assert hass.states.get(WASHER).attributes["percentage"] == 55
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_update_can_target_the_live_activity_sensor(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The manual lifecycle's sensor works as a target too."""
+    aioclient_mock.post(START_URL, json=START_RESPONSE)
+    aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
+    await act(
+        hass, "start_live_activity", {"title": "A", "type": "alert", "message": "m"}
+    )
+    await act(
+        hass,
+        "update_live_activity",
+        {"entity_id": "sensor.activitysmith_live_activity", "message": "n"},
+    )
+    assert (
+        sent_bodies(aioclient_mock)[-1]["activity_id"] == START_RESPONSE["activity_id"]
+    )
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"entity_id": "sensor.not_ours", "title": "x"}, "not_an_activity_sensor"),
+        ({"entity_id": WASHER, "activity_id": "a", "title": "x"}, "invalid_field"),
+    ],
+)
+async def test_targeting_errors_are_translated(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """A foreign entity, or both an entity and an activity id, are rejected."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(hass, "update_live_activity", data)
+    assert raised.value.translation_key == key
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_targeting_a_paused_stream_says_there_is_no_activity(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """A paused stream has no activity to update."""
+    await stream(hass, put_answers, WASHER_START, put_answer("paused", None))
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(hass, "update_live_activity", {"entity_id": WASHER, "title": "x"})
+    assert raised.value.translation_key == "no_current_activity"
+
+
+LIMIT_BODY = {
+    "error": "Live Activity limit reached",
+    "message": "Only 4 concurrent Live Activities are allowed per account",
+    "limit": 4,
+    "active": 4,
+}
+
+
+async def test_limit_error_names_the_numbers_and_raises_a_repair_until_a_start(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """429 with limit/active: a translated error, a repair issue, cleared by a start."""
+    put_answers.append({"__status__": 429, **LIMIT_BODY})
+    with pytest.raises(HomeAssistantError) as raised:
+        await act(hass, "stream_live_activity", WASHER_START)
+    assert raised.value.translation_key == "live_activity_limit"
+    assert raised.value.translation_placeholders == {"limit": "4", "active": "4"}
+    issue_id = f"live_activity_limit_{loaded_entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert hass.states.get(WASHER) is None
+
+    await stream(hass, put_answers, WASHER_START, put_answer("noop", "act-1"))
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_stream_channels_are_sent_flat(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """Streams take channels at the top level (the streamlined form)."""
+    await stream(
+        hass,
+        put_answers,
+        {**WASHER_START, "channels": "family"},
+        put_answer("started", "act-1"),
+    )
+    assert sent_bodies(aioclient_mock)[-1]["channels"] == ["family"]
