@@ -5,20 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
-from yarl import URL
 from syrupy.assertion import SnapshotAssertion
+from yarl import URL
 
 from custom_components.activitysmith.api import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
 
 from .conftest import (
     CHANGE_RESPONSE,
