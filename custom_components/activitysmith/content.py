@@ -97,7 +97,9 @@ def text(*, min_length: int = 0, max_length: int | None = None) -> vol.All[Any]:
     return vol.All(cv.string, vol.Length(min=min_length, max=max_length))
 
 
-def _https_url(*schemes: str) -> Callable[[Any], str]:
+def https_url(*schemes: str) -> Callable[[Any], str]:
+    """An absolute URL with one of `schemes` and a host."""
+
     def validate(value: Any) -> str:
         url = cv.string(value)
         parsed = URL(url)
@@ -109,16 +111,16 @@ def _https_url(*schemes: str) -> Callable[[Any], str]:
     return validate
 
 
-def _action_button(value: Any) -> dict[str, Any]:
+def action_button(value: Any) -> dict[str, Any]:
     """A button: open an https/shortcuts URL, or have ActivitySmith call an https webhook."""
     button: dict[str, Any] = ACTION_SHAPE(value)
     if button["type"] == "open_url":
-        _https_url("https", "shortcuts")(button["url"])
+        https_url("https", "shortcuts")(button["url"])
         for webhook_only in ("method", "body"):
             if webhook_only in button:
                 raise vol.Invalid(f"{webhook_only} is only used by webhook buttons")
     else:
-        _https_url("https")(button["url"])
+        https_url("https")(button["url"])
     return button
 
 
@@ -192,8 +194,8 @@ FIELDS: Final[dict[str, Any]] = {
 }
 # Request-level fields that sit beside content_state.
 REQUEST_FIELDS: Final[dict[str, Any]] = {
-    "action": _action_button,
-    "secondary_action": _action_button,
+    "action": action_button,
+    "secondary_action": action_button,
     "alert": ALERT,
     "channels": CHANNELS,
 }

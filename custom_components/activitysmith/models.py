@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import ServiceCall
+from homeassistant.core import ServiceCall, ServiceResponse
 from homeassistant.helpers import service
 
 from .activities import ActivityTracker
@@ -14,6 +16,7 @@ from .api import ActivitySmithClient
 from .const import DOMAIN
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
+type ActionHandler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
 
 
 @dataclass(slots=True)

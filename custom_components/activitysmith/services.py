@@ -8,7 +8,6 @@ schemas in `schemas.py` before the handler runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
 from homeassistant.const import ATTR_ENTITY_ID
@@ -29,7 +28,7 @@ from .api import ActivitySmithNotFoundError
 from .const import DOMAIN
 from .content import Phase
 from .errors import call_api, checked, clear_limit_issue
-from .models import ActivitySmithConfigEntry, entry_for
+from .models import ActionHandler, ActivitySmithConfigEntry, entry_for
 from .schemas import (
     ATTR_ACTIVITY_ID,
     ATTR_AUTO_DISMISS_MINUTES,
@@ -204,8 +203,7 @@ async def _end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     return response
 
 
-type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
-SERVICES: Final[tuple[tuple[str, Handler, vol.Schema], ...]] = (
+SERVICES: Final[tuple[tuple[str, ActionHandler, vol.Schema], ...]] = (
     ("start_live_activity", _start_live_activity, schemas.START_LIVE_ACTIVITY),
     ("update_live_activity", _update_live_activity, schemas.UPDATE_LIVE_ACTIVITY),
     ("end_live_activity", _end_live_activity, schemas.END_LIVE_ACTIVITY),

@@ -1,0 +1,127 @@
+"""The integration's data files agree with its code: what hassfest and HACS check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from awesomeversion import AwesomeVersion
+from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.translation import async_get_translations
+from PIL import Image
+import pytest
+import yaml
+
+from custom_components.activitysmith import services as services_module
+from custom_components.activitysmith.const import DOMAIN
+
+ROOT = Path(__file__).parent.parent
+INTEGRATION = ROOT / "custom_components" / DOMAIN
+
+
+def load(name: str) -> Any:
+    """A JSON or YAML file of the integration."""
+    text = (INTEGRATION / name).read_text()
+    return yaml.safe_load(text) if name.endswith(".yaml") else json.loads(text)
+
+
+SERVICES_YAML = load("services.yaml")
+TRANSLATIONS = load("translations/en.json")
+ICONS = load("icons.json")
+REGISTERED = {name: schema for name, _, schema in services_module.SERVICES}
+
+
+def schema_keys(name: str) -> set[str]:
+    """The data keys the action's schema accepts (unwrapping the translated schema)."""
+    validate = REGISTERED[name].schema
+    inner = validate.__closure__[0].cell_contents  # the schema `translated` wraps
+    return {str(key) for key in inner.schema}
+
+
+def test_services_yaml_lists_exactly_the_registered_actions() -> None:
+    """Every action has UI fields, and every UI entry is an action."""
+    assert SERVICES_YAML.keys() == REGISTERED.keys()
+
+
+@pytest.mark.parametrize("action", sorted(REGISTERED))
+def test_services_yaml_fields_match_the_schema(action: str) -> None:
+    """The UI offers every field the schema takes, and no other."""
+    assert set(SERVICES_YAML[action]["fields"]) == schema_keys(action)
+
+
+@pytest.mark.parametrize("action", sorted(REGISTERED))
+def test_every_action_and_field_is_translated_and_has_an_icon(action: str) -> None:
+    """Names and descriptions for the action and each field; an icon per action."""
+    texts = TRANSLATIONS["services"][action]
+    assert texts["name"]
+    assert texts["description"]
+    for field in SERVICES_YAML[action]["fields"]:
+        assert texts["fields"][field]["name"], field
+        assert texts["fields"][field]["description"], field
+    assert ICONS["services"][action]["service"].startswith("mdi:")
+
+
+def test_every_exception_translation_is_used_and_every_used_one_exists() -> None:
+    """No translation key is missing, none is dead."""
+    source = "\n".join(path.read_text() for path in INTEGRATION.glob("*.py"))
+    quoted = set(re.findall(r'"([a-z_]+)"', source))
+    defined = set(TRANSLATIONS["exceptions"])
+    assert defined <= quoted
+    used = set(re.findall(r'translation_key="([a-z_]+)"', source))
+    used |= set(re.findall(r'ContentError\(\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'not_found="([a-z_]+)"', source))
+    assert used <= defined
+
+
+def test_selector_options_are_translated() -> None:
+    """Every option of a translated select has a label."""
+    for action in SERVICES_YAML.values():
+        for field in action["fields"].values():
+            select = field["selector"].get("select")
+            if select and "translation_key" in select:
+                labels = TRANSLATIONS["selector"][select["translation_key"]]["options"]
+                assert set(select["options"]) <= labels.keys()
+
+
+def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
+    """Key order domain, name, then alphabetical; HACS keys only."""
+    manifest = load("manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["integration_type"] == "service"
+    assert manifest["iot_class"] == "cloud_push"
+    assert manifest["config_flow"] is True
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    allowed = {
+        "name",
+        "content_in_root",
+        "zip_release",
+        "filename",
+        "hide_default_branch",
+        "country",
+        "homeassistant",
+        "hacs",
+        "persistent_directory",
+        "render_readme",
+    }
+    assert set(hacs) <= allowed
+    assert AwesomeVersion(hacs["homeassistant"]) <= AwesomeVersion(HA_VERSION)
+
+
+def test_brand_icons_have_the_sizes_home_assistant_wants() -> None:
+    """icon.png 256x256 and icon@2x.png 512x512."""
+    for name, size in (("icon.png", 256), ("icon@2x.png", 512)):
+        with Image.open(INTEGRATION / "brand" / name) as image:
+            assert image.size == (size, size)
+
+
+async def test_translations_load_in_home_assistant(
+    hass: HomeAssistant, loaded_entry: Any
+) -> None:
+    """Home Assistant itself reads the translation file (a malformed one fails here)."""
+    exceptions = await async_get_translations(hass, "en", "exceptions", [DOMAIN])
+    assert exceptions[f"component.{DOMAIN}.exceptions.rate_limited.message"]
