@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 import re
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
@@ -11,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
+    AiohttpClientMockResponse,
 )
 
 from custom_components.activitysmith.api import API_BASE_URL
@@ -28,6 +31,13 @@ KEY_CHECK_URL = re.compile(
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components/."""
+
+
+@pytest.fixture(autouse=True)
+def no_retry_delay() -> Generator[None]:
+    """Retries happen at once in tests; their count and order are what matter."""
+    with patch("custom_components.activitysmith.api.RETRY_DELAYS", (0.0, 0.0)):
+        yield
 
 
 @pytest.fixture
@@ -132,3 +142,21 @@ def sent_bodies(aioclient_mock: AiohttpClientMocker) -> list[Any]:
         for _, url, body, _ in aioclient_mock.mock_calls
         if "home-assistant-key-check" not in str(url)
     ]
+
+
+def answer_in_turn(
+    aioclient_mock: AiohttpClientMocker,
+    method: str,
+    url: Any,
+    answers: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Mock `url` to give `answers` one after the other (each a status/json/exc dict)."""
+
+    async def next_answer(
+        request_method: str, request_url: Any, data: Any
+    ) -> AiohttpClientMockResponse:
+        answer = dict(answers.pop(0))
+        return AiohttpClientMockResponse(request_method, request_url, **answer)
+
+    aioclient_mock.request(method, url, side_effect=next_answer)
+    return answers

@@ -340,8 +340,12 @@ async def test_api_failures_become_translated_errors_and_the_next_call_works(
     answer: dict[str, Any],
     key: str,
     placeholders: dict[str, str],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Every failure is one clear message; nothing is left broken for the next call."""
+    """Every failure is one clear message; nothing is left broken for the next call.
+
+    (After a 429 the next call waits as long as the API asked.)
+    """
     aioclient_mock.post(START_URL, **answer)
     with pytest.raises(HomeAssistantError) as raised:
         await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
@@ -352,6 +356,7 @@ async def test_api_failures_become_translated_errors_and_the_next_call_works(
 
     aioclient_mock.clear_requests()
     aioclient_mock.post(START_URL, json=START_RESPONSE)
+    freezer.tick(61)
     assert (
         await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
         == START_RESPONSE

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from functools import partial
 import re
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -18,6 +21,7 @@ from syrupy.assertion import SnapshotAssertion
 from yarl import URL
 
 from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith.budget import RequestBudget
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (
@@ -58,6 +62,16 @@ async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
     return await hass.services.async_call(
         DOMAIN, action, data, blocking=True, return_response=True
     )
+
+
+@pytest.fixture(autouse=True)
+def no_stream_spacing() -> Generator[None]:
+    """These tests are about what streams do, not their pacing (see test_budget)."""
+    with patch(
+        "custom_components.activitysmith.api.RequestBudget",
+        partial(RequestBudget, stream_spacing=0.0),
+    ):
+        yield
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from .activities import ActivityTracker
 from .api import ActivitySmithAuthError, ActivitySmithClient, ActivitySmithError
 from .const import DOMAIN, VERSION
 from .models import ActivitySmithConfigEntry, ActivitySmithData
-from .services import async_setup_services
+from .services import async_setup_services, stream_result_recorder
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
@@ -51,6 +51,7 @@ async def async_setup_entry(
     activities = ActivityTracker(hass, entry.entry_id)
     await activities.async_load()
     entry.runtime_data = ActivitySmithData(client=client, activities=activities)
+    client.streams.on_result = stream_result_recorder(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -60,6 +61,7 @@ async def async_unload_entry(
 ) -> bool:
     """Unload the entry's platforms, saving what it knows about its activities."""
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        await entry.runtime_data.client.async_close()
         await entry.runtime_data.activities.async_flush()
     return unloaded
 

@@ -27,6 +27,7 @@ DELIVERY_COUNTS: Final = ("devices_notified", "users_notified", "devices_queued"
 STATUS_ACTIVE: Final = "active"
 STATUS_ENDED: Final = "ended"
 STATUS_PAUSED: Final = "paused"
+OPERATION_QUEUED: Final = "queued"
 
 
 @dataclass(slots=True)
@@ -195,6 +196,21 @@ class ActivityTracker:
         record.delivery = _delivery(response)
         self._changed()
         return record
+
+    @callback
+    def stream_queued(self, stream_key: str, content: dict[str, Any] | None) -> None:
+        """A stream request waits for the rate budget; its state is the newest known."""
+        now = dt_util.utcnow().isoformat()
+        record = self.streams.get(stream_key)
+        if record is None:
+            record = ActivityRecord(
+                None, {}, STATUS_ACTIVE, now, now, stream_key=stream_key
+            )
+            self.streams[stream_key] = record
+        if content:
+            record.content_state = content
+        record.operation, record.updated_at = OPERATION_QUEUED, now
+        self._changed()
 
     @callback
     def stream_ended(

@@ -7,16 +7,28 @@ become a library of its own. The API key is never part of a message, a log line 
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 import json
 import logging
+import random
+import re
 import secrets
 import time
 from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
+
+from .budget import (
+    REQUESTS_PER_WINDOW,
+    RequestBudget,
+    RetryLater,
+    StreamQueue,
+    StreamRequest,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -101,8 +113,32 @@ class ActivitySmithServerError(ActivitySmithApiError):
     """5xx: the API failed on its side."""
 
 
+class ActivitySmithBudgetExhaustedError(ActivitySmithRateLimitError):
+    """The client's own budget (60 requests a minute) is spent; nothing was sent."""
+
+    def __init__(self, retry_after: float) -> None:
+        """Say when the budget has room again."""
+        super().__init__(
+            HTTPStatus.TOO_MANY_REQUESTS,
+            "Request budget used up",
+            f"ActivitySmith allows {REQUESTS_PER_WINDOW} requests per minute",
+            retry_after,
+        )
+
+
+# Transient failures worth another try, for requests that are safe to repeat.
+RETRY_DELAYS: tuple[float, ...] = (0.5, 2.0)
+RETRY_STATUSES: Final = frozenset({502, 503, 504})
+
+
 class ActivitySmithClient:
-    """Talks to the ActivitySmith API with one API key over a shared session."""
+    """Talks to the ActivitySmith API with one API key over a shared session.
+
+    Every request spends the key's `RequestBudget`. Requests that are safe to repeat
+    are retried after a transient failure; start and push are not, so a phone never
+    shows one twice. Stream requests that find the budget spent wait in a
+    `StreamQueue` (newest state wins) and the call answers that it was queued.
+    """
 
     def __init__(
         self,
@@ -110,15 +146,19 @@ class ActivitySmithClient:
         api_key: str,
         *,
         user_agent: str = DEFAULT_USER_AGENT,
-        base_url: str = API_BASE_URL,
+        base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        budget: RequestBudget | None = None,
     ) -> None:
         """Create a client; no request is made until a method is called."""
         self._session = session
         self._api_key = api_key
         self._user_agent = user_agent
-        self._base_url = base_url.rstrip("/")
+        self._base_url = (base_url or API_BASE_URL).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self.budget = budget or RequestBudget()
+        self.streams = StreamQueue(self.budget, self._send_queued)
+        self.last_errors: dict[str, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
         """Show where the client talks to, never the key."""
@@ -133,13 +173,18 @@ class ActivitySmithClient:
         """
         probe_key = f"home-assistant-key-check-{secrets.token_hex(8)}"
         try:
-            await self.end_stream(probe_key)
+            await self._request(
+                "DELETE",
+                _stream_path(probe_key),
+                None,
+                not_found=ActivitySmithNotFoundError,
+            )
         except ActivitySmithNotFoundError:
             return
 
     async def start_live_activity(self, body: JsonObject) -> JsonObject:
-        """POST /live-activity/start."""
-        return await self._request("POST", "/live-activity/start", body)
+        """POST /live-activity/start (not repeated: it would start a second one)."""
+        return await self._request("POST", "/live-activity/start", body, retry=False)
 
     async def update_live_activity(self, body: JsonObject) -> JsonObject:
         """POST /live-activity/update."""
@@ -151,22 +196,17 @@ class ActivitySmithClient:
 
     async def put_stream(self, stream_key: str, body: JsonObject) -> JsonObject:
         """PUT /live-activity/stream/{stream_key}: start or update a managed stream."""
-        return await self._request("PUT", _stream_path(stream_key), body)
+        return await self._stream_request(StreamRequest(stream_key, "PUT", body))
 
     async def end_stream(
         self, stream_key: str, body: JsonObject | None = None
     ) -> JsonObject:
         """DELETE /live-activity/stream/{stream_key}: end a managed stream."""
-        return await self._request(
-            "DELETE",
-            _stream_path(stream_key),
-            body,
-            not_found=ActivitySmithNotFoundError,
-        )
+        return await self._stream_request(StreamRequest(stream_key, "DELETE", body))
 
     async def send_push_notification(self, body: JsonObject) -> JsonObject:
-        """POST /push-notification."""
-        return await self._request("POST", "/push-notification", body)
+        """POST /push-notification (not repeated: the phone would buzz twice)."""
+        return await self._request("POST", "/push-notification", body, retry=False)
 
     async def set_badge(self, body: JsonObject) -> JsonObject:
         """POST /badge: the number on the ActivitySmith app icon."""
@@ -181,6 +221,45 @@ class ActivitySmithClient:
             not_found=ActivitySmithNotFoundError,
         )
 
+    async def async_close(self) -> None:
+        """Stop the stream queue (on unload)."""
+        await self.streams.async_close()
+
+    async def _stream_request(self, request: StreamRequest) -> JsonObject:
+        """Send a stream request now if the budget allows, else queue it."""
+        if not self.streams.is_waiting(
+            request.stream_key
+        ) and not self.budget.try_spend(stream=request.method == "PUT"):
+            try:
+                return await self._send_queued(request)
+            except RetryLater:
+                pass  # the budget is paused now; the request waits with the others
+        wait = self.streams.enqueue(request)
+        return {
+            "success": True,
+            "queued": True,
+            "operation": "queued",
+            "stream_key": request.stream_key,
+            "retry_after": round(wait, 1),
+        }
+
+    async def _send_queued(self, request: StreamRequest) -> JsonObject:
+        """Send a stream request whose budget is already spent."""
+        try:
+            return await self._request(
+                request.method,
+                _stream_path(request.stream_key),
+                request.body,
+                not_found=(
+                    ActivitySmithNotFoundError
+                    if request.method == "DELETE"
+                    else ActivitySmithNoRecipientsError
+                ),
+                spent=True,
+            )
+        except ActivitySmithRateLimitError as err:
+            raise RetryLater(err.retry_after) from err
+
     async def _request(
         self,
         method: str,
@@ -188,8 +267,53 @@ class ActivitySmithClient:
         body: JsonObject | None,
         *,
         not_found: type[ActivitySmithNotFoundError] = ActivitySmithNoRecipientsError,
+        retry: bool = True,
+        spent: bool = False,
     ) -> JsonObject:
-        """Send one request and return the JSON object it answers, or raise."""
+        """Send a request (retrying transient failures if `retry`) and return its JSON.
+
+        `spent` says the budget for the first attempt was already taken.
+        """
+        endpoint = f"{method} {path.split('/stream/', maxsplit=1)[0] + '/stream' if '/stream/' in path else path}"
+        delays = iter(RETRY_DELAYS if retry else ())
+        try:
+            while True:
+                if not spent and (wait := self.budget.try_spend()):
+                    raise ActivitySmithBudgetExhaustedError(wait)
+                spent = False
+                try:
+                    return await self._send_once(method, path, body, not_found)
+                except (ActivitySmithConnectionError, ActivitySmithServerError) as err:
+                    transient = not isinstance(err, ActivitySmithServerError) or (
+                        err.status in RETRY_STATUSES
+                    )
+                    if not transient or (delay := next(delays, None)) is None:
+                        raise
+                    _LOGGER.debug(
+                        "%s failed (%s); retrying in %.1f s", endpoint, err, delay
+                    )
+                    await asyncio.sleep(delay * (1 + random.random() / 2))  # noqa: S311
+        except ActivitySmithError as err:
+            if isinstance(err, ActivitySmithRateLimitError) and not isinstance(
+                err, ActivitySmithBudgetExhaustedError
+            ):
+                self.budget.pause(err.retry_after or self.budget.window)
+            self.last_errors[endpoint] = {
+                "at": datetime.now(UTC).isoformat(),
+                "error": type(err).__name__,
+                "status": getattr(err, "status", None),
+                "message": str(err),
+            }
+            raise
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        body: JsonObject | None,
+        not_found: type[ActivitySmithNotFoundError],
+    ) -> JsonObject:
+        """One HTTP exchange, mapped to the answer or the exception that names it."""
         headers = {
             "Authorization": f"Bearer {self._api_key}",
             "Accept": "application/json",
@@ -261,6 +385,11 @@ class ActivitySmithClient:
     def _redact(self, text: str) -> str:
         """Never let the key travel inside a message, even if a server echoes it."""
         return text.replace(self._api_key, "**REDACTED**") if self._api_key else text
+
+
+def _endpoint(method: str, path: str) -> str:
+    """Name an endpoint without the keys in its path, e.g. PUT /live-activity/stream/*."""
+    return f"{method} {re.sub(r'/(stream|metrics)/[^/]+', r'/\1/*', path)}"
 
 
 def _stream_path(stream_key: str) -> str:

@@ -8,6 +8,7 @@ schemas in `schemas.py` before the handler runs.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Final
 
 from homeassistant.const import ATTR_ENTITY_ID
@@ -24,7 +25,8 @@ import voluptuous as vol
 
 from . import content, notifications, schemas
 from .activities import STATUS_ENDED, ActivityRecord
-from .api import ActivitySmithNotFoundError
+from .api import ActivitySmithAuthError, ActivitySmithNotFoundError
+from .budget import ResultListener, StreamRequest
 from .const import DOMAIN
 from .content import Phase
 from .errors import call_api, checked, clear_limit_issue
@@ -35,6 +37,8 @@ from .schemas import (
     ATTR_AUTO_DISMISS_SECONDS,
     ATTR_STREAM_KEY,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"
 STREAM_SENSOR_PREFIX: Final = "stream_"
@@ -160,9 +164,12 @@ async def _stream_live_activity(call: ServiceCall) -> ServiceResponse:
     response = await call_api(
         call.hass, entry, lambda: client.put_stream(stream_key, body)
     )
-    if response.get("operation") in ("started", "rotated"):
-        clear_limit_issue(call.hass, entry)
-    entry.runtime_data.activities.stream_reconciled(stream_key, content_state, response)
+    if response.get("queued"):
+        entry.runtime_data.activities.stream_queued(stream_key, content_state)
+    else:
+        _record_stream_answer(
+            call.hass, entry, "PUT", stream_key, content_state, response
+        )
     return response
 
 
@@ -199,8 +206,63 @@ async def _end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
             # ActivitySmith no longer has it: the sensor must not pretend it runs.
             activities.stream_ended(stream_key, None, {})
         raise
-    activities.stream_ended(stream_key, content_state, response)
+    if response.get("queued"):
+        activities.stream_queued(stream_key, content_state)
+    else:
+        activities.stream_ended(stream_key, content_state, response)
     return response
+
+
+def _record_stream_answer(
+    hass: HomeAssistant,
+    entry: ActivitySmithConfigEntry,
+    method: str,
+    stream_key: str,
+    content_state: dict[str, Any] | None,
+    response: dict[str, Any],
+) -> None:
+    """Record what the API answered to a stream request, sent now or from the queue."""
+    activities = entry.runtime_data.activities
+    if method == "DELETE":
+        activities.stream_ended(stream_key, content_state, response)
+        return
+    if response.get("operation") in ("started", "rotated"):
+        clear_limit_issue(hass, entry)
+    activities.stream_reconciled(stream_key, content_state or {}, response)
+
+
+def stream_result_recorder(
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry
+) -> ResultListener:
+    """What to do when a queued stream request was finally sent."""
+
+    @callback
+    def record(request: StreamRequest, result: dict[str, Any] | Exception) -> None:
+        content_state = {
+            name: value
+            for name, value in (request.body or {}).get("content_state", {}).items()
+            if name not in (ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS)
+        } or None
+        if not isinstance(result, Exception):
+            _record_stream_answer(
+                hass, entry, request.method, request.stream_key, content_state, result
+            )
+            return
+        _LOGGER.warning(
+            "Queued %s of stream %s failed: %s",
+            request.method,
+            request.stream_key,
+            result,
+        )
+        if isinstance(result, ActivitySmithAuthError):
+            entry.async_start_reauth(hass)
+        elif (
+            isinstance(result, ActivitySmithNotFoundError)
+            and request.method == "DELETE"
+        ):
+            entry.runtime_data.activities.stream_ended(request.stream_key, None, {})
+
+    return record
 
 
 SERVICES: Final[tuple[tuple[str, ActionHandler, vol.Schema], ...]] = (
