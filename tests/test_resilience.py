@@ -66,9 +66,9 @@ async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
     )
 
 
-async def until(condition: Any, timeout: float = 3.0) -> None:
+async def until(condition: Any, seconds: float = 3.0) -> None:
     """Let the event loop run until `condition()` holds."""
-    for _ in range(int(timeout / 0.02)):
+    for _ in range(int(seconds / 0.02)):
         if condition():
             return
         await asyncio.sleep(0.02)

@@ -54,7 +54,8 @@ class RequestBudget:
         self.stream_spacing = (
             window / limit if stream_spacing is None else stream_spacing
         )
-        self._clock = clock or (lambda: time.monotonic())
+        # Looked up at each call, so a test's frozen clock applies.
+        self._clock = clock or (lambda: time.monotonic())  # noqa: PLW0108
         self._sent: deque[float] = deque()
         self._paused_until = 0.0
         self._last_stream_send = -float("inf")
