@@ -290,3 +290,28 @@ async def test_metric_404_is_not_found_not_no_recipients(
     with pytest.raises(ActivitySmithNotFoundError) as raised:
         await client.update_metric_value("temp", {"value": 1})
     assert not isinstance(raised.value, ActivitySmithNoRecipientsError)
+
+
+async def test_key_check_respects_the_budget(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """With the budget spent, the key check fails fast without a request."""
+    client.budget.pause(30)
+    with pytest.raises(ActivitySmithRateLimitError) as raised:
+        await client.check_api_key()
+    assert raised.value.retry_after == pytest.approx(30, abs=1)
+    assert aioclient_mock.call_count == 0
+
+
+async def test_errors_are_remembered_per_endpoint_without_keys_in_paths(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Diagnostics name the endpoint, not the stream or metric key."""
+    aioclient_mock.post(
+        f"{API_BASE_URL}/metrics/temp/value",
+        status=404,
+        json={"error": "Metric not found"},
+    )
+    with pytest.raises(ActivitySmithNotFoundError):
+        await client.update_metric_value("temp", {"value": 1})
+    assert client.last_errors["POST /metrics/*/value"]["status"] == 404

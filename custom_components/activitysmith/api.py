@@ -172,12 +172,11 @@ class ActivitySmithClient:
         401; nothing reaches any phone.
         """
         probe_key = f"home-assistant-key-check-{secrets.token_hex(8)}"
+        if wait := self.budget.try_spend():
+            raise ActivitySmithBudgetExhaustedError(wait)
         try:
-            await self._request(
-                "DELETE",
-                _stream_path(probe_key),
-                None,
-                not_found=ActivitySmithNotFoundError,
+            await self._send_once(
+                "DELETE", _stream_path(probe_key), None, ActivitySmithNotFoundError
             )
         except ActivitySmithNotFoundError:
             return
@@ -274,7 +273,7 @@ class ActivitySmithClient:
 
         `spent` says the budget for the first attempt was already taken.
         """
-        endpoint = f"{method} {path.split('/stream/', maxsplit=1)[0] + '/stream' if '/stream/' in path else path}"
+        endpoint = _endpoint(method, path)
         delays = iter(RETRY_DELAYS if retry else ())
         try:
             while True:

@@ -1,0 +1,28 @@
+"""Diagnostics for bug reports: what the entry knows and did, with the key redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+
+from .models import ActivitySmithConfigEntry
+
+# The unique id is a hash of the key: harmless, but nothing a report needs either.
+TO_REDACT = {CONF_API_KEY, "unique_id"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry
+) -> dict[str, Any]:
+    """The entry, its activities and streams, the request budget and recent errors."""
+    client = entry.runtime_data.client
+    return {
+        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "activities": entry.runtime_data.activities.as_dict(),
+        "budget": client.budget.as_dict(),
+        "queued_stream_requests": client.streams.pending,
+        "last_error_per_endpoint": client.last_errors,
+    }
