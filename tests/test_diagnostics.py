@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -15,8 +17,6 @@ from syrupy.filters import props
 
 from custom_components.activitysmith.api import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 
 from .conftest import API_KEY, EXAMPLE_CONTENT, START_RESPONSE, START_URL
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -17,8 +19,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.activitysmith.api import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 
 from .conftest import (
     API_KEY,
@@ -94,7 +94,10 @@ async def test_full_cycle_with_debug_logging_never_reveals_the_key(
         str(raised.value.__cause__),
     ]
     assert all(API_KEY not in text for text in error_texts)
-    assert str(raised.value) == "ActivitySmith rejected the request: key **REDACTED** invalid"
+    assert (
+        str(raised.value)
+        == "ActivitySmith rejected the request: key **REDACTED** invalid"
+    )
 
     logged = [record.getMessage() for record in caplog.records]
     assert any("POST /live-activity/start" in line for line in logged)  # debug is on
