@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -59,12 +60,10 @@ async def test_diagnostics_show_activities_streams_budget_and_errors(
         },
         blocking=True,
     )
-    try:
+    with pytest.raises(HomeAssistantError):
         await hass.services.async_call(
             DOMAIN, "set_badge_count", {"badge": 1}, blocking=True
         )
-    except HomeAssistantError:
-        pass
 
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, loaded_entry
