@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
@@ -75,8 +79,8 @@ async def test_sensor_follows_start_update_and_end(
     assert state.attributes == {
         **EXAMPLE_CONTENT["segmented_progress"],
         "status": "active",
-        "started_at": "2026-11-26T08:00:00+00:00",
-        "updated_at": "2026-11-26T08:00:00+00:00",
+        "started_at": datetime.fromisoformat("2026-11-26T08:00:00+00:00"),
+        "updated_at": datetime.fromisoformat("2026-11-26T08:00:00+00:00"),
         "ended_at": None,
         "devices_notified": 2,
         "users_notified": 1,
@@ -87,15 +91,21 @@ async def test_sensor_follows_start_update_and_end(
     await act(hass, "update_live_activity", {"current_step": 2})
     state = hass.states.get(SENSOR)
     assert state.attributes["current_step"] == 2
-    assert state.attributes["updated_at"] == "2026-11-26T08:05:00+00:00"
-    assert state.attributes["started_at"] == "2026-11-26T08:00:00+00:00"
+    assert state.attributes["updated_at"] == datetime.fromisoformat(
+        "2026-11-26T08:05:00+00:00"
+    )
+    assert state.attributes["started_at"] == datetime.fromisoformat(
+        "2026-11-26T08:00:00+00:00"
+    )
     assert "users_notified" not in state.attributes
 
     await act(hass, "end_live_activity", {"current_step": 3})
     state = hass.states.get(SENSOR)
     assert state.state == ACTIVITY_ID
     assert state.attributes["status"] == "ended"
-    assert state.attributes["ended_at"] == "2026-11-26T08:05:00+00:00"
+    assert state.attributes["ended_at"] == datetime.fromisoformat(
+        "2026-11-26T08:05:00+00:00"
+    )
     assert state.attributes["current_step"] == 3
 
 
@@ -170,3 +180,25 @@ async def test_removing_the_entry_forgets_its_activities(
     await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+
+
+async def test_changes_after_a_save_are_saved_again(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    api: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Every change reaches storage within a second, also after an earlier save."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.activities"
+    for step in (1, 2):
+        await act(
+            hass,
+            "start_live_activity",
+            {**EXAMPLE_CONTENT["segmented_progress"], "current_step": step},
+        )
+        freezer.tick(2)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        [record] = hass_storage[key]["data"]["recent"]
+        assert record["content_state"]["current_step"] == step

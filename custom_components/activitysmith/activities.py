@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -24,6 +25,10 @@ SAVE_DELAY: Final = 1.0
 RECENT_ACTIVITIES: Final = 8
 DELIVERY_COUNTS: Final = ("devices_notified", "users_notified", "devices_queued")
 
+MANUAL_TOPIC: Final = "live_activity"
+# Announced on every stream change, for whoever adds stream sensors.
+STREAMS_TOPIC: Final = "streams"
+TIMESTAMPS: Final = ("started_at", "updated_at", "ended_at")
 STATUS_ACTIVE: Final = "active"
 STATUS_ENDED: Final = "ended"
 STATUS_PAUSED: Final = "paused"
@@ -37,9 +42,9 @@ class ActivityRecord:
     activity_id: str | None
     content_state: dict[str, Any]
     status: str
-    started_at: str
-    updated_at: str
-    ended_at: str | None = None
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None = None
     delivery: dict[str, int] = field(default_factory=dict)
     # Streams only.
     stream_key: str | None = None
@@ -65,6 +70,28 @@ class ActivityRecord:
         return attributes
 
 
+def stream_topic(stream_key: str) -> str:
+    """The topic under which a stream's changes are announced."""
+    return f"stream:{stream_key}"
+
+
+def topic_of(record: ActivityRecord) -> str:
+    """What listeners of one record subscribe to: its stream, or the manual lifecycle."""
+    return (
+        stream_topic(record.stream_key)
+        if record.stream_key is not None
+        else MANUAL_TOPIC
+    )
+
+
+def _from_stored(stored: dict[str, Any]) -> ActivityRecord:
+    """A record as saved (timestamps as ISO text) back as a record."""
+    for name in TIMESTAMPS:
+        if stored.get(name) is not None:
+            stored[name] = dt_util.parse_datetime(stored[name])
+    return ActivityRecord(**stored)
+
+
 def _delivery(response: Mapping[str, Any]) -> dict[str, int]:
     return {
         name: value
@@ -84,36 +111,43 @@ class ActivityTracker:
         self.current: ActivityRecord | None = None
         self.recent: dict[str, ActivityRecord] = {}
         self.streams: dict[str, ActivityRecord] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self._save_scheduled = False
+        # Listeners per topic: one record's (`topic_of`), or STREAMS_TOPIC.
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
 
     async def async_load(self) -> None:
         """Read what was saved before the last restart."""
         if not (saved := await self._store.async_load()):
             return
         self.recent = {
-            record["activity_id"]: ActivityRecord(**record)
+            record["activity_id"]: _from_stored(record)
             for record in saved.get("recent", [])
         }
         if (current_id := saved.get("current")) is not None:
             self.current = self.recent.get(current_id)
         self.streams = {
-            key: ActivityRecord(**record)
+            key: _from_stored(record)
             for key, record in saved.get("streams", {}).items()
         }
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload, so a reload reads them)."""
-        await self._store.async_save(self.as_dict())
+        await self._store.async_save(self._data_to_save())
 
     async def async_remove(self) -> None:
         """Delete the saved data, when the entry itself is removed."""
         await self._store.async_remove()
 
     @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call `listener` after every change; returns the function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def async_add_listener(
+        self, listener: Callable[[], None], topic: str
+    ) -> CALLBACK_TYPE:
+        """Call `listener` after changes of one record (`topic_of`), or of any stream.
+
+        Returns the function that unsubscribes.
+        """
+        self._listeners.setdefault(topic, []).append(listener)
+        return lambda: self._listeners[topic].remove(listener)
 
     def find(self, activity_id: str) -> ActivityRecord | None:
         """The record of an activity this entry knows, manual or a stream's."""
@@ -131,7 +165,7 @@ class ActivityTracker:
     @callback
     def started(self, content: dict[str, Any], response: Mapping[str, Any]) -> None:
         """A manual activity started: it becomes the current one."""
-        now = dt_util.utcnow().isoformat()
+        now = dt_util.utcnow()
         record = ActivityRecord(
             activity_id=response["activity_id"],
             content_state=content,
@@ -144,7 +178,7 @@ class ActivityTracker:
         while len(self.recent) > RECENT_ACTIVITIES:
             del self.recent[next(iter(self.recent))]
         self.current = record
-        self._changed()
+        self._changed(record)
 
     @callback
     def updated(
@@ -156,7 +190,7 @@ class ActivityTracker:
         ended: bool = False,
     ) -> None:
         """A manual activity was updated or ended."""
-        now = dt_util.utcnow().isoformat()
+        now = dt_util.utcnow()
         if (record := self.find(activity_id)) is None:
             # Started elsewhere; from now on this entry knows and shows it.
             record = ActivityRecord(activity_id, content, STATUS_ACTIVE, now, now)
@@ -167,14 +201,14 @@ class ActivityTracker:
         record.delivery = _delivery(response)
         if ended:
             record.status, record.ended_at = STATUS_ENDED, now
-        self._changed()
+        self._changed(record)
 
     @callback
     def stream_reconciled(
         self, stream_key: str, content: dict[str, Any], response: Mapping[str, Any]
     ) -> ActivityRecord:
         """A stream PUT was answered; the record follows the operation it reports."""
-        now = dt_util.utcnow().isoformat()
+        now = dt_util.utcnow()
         operation = response.get("operation")
         record = self.streams.get(stream_key)
         if record is None or record.status == STATUS_ENDED or operation == "started":
@@ -194,13 +228,13 @@ class ActivityTracker:
         record.status = STATUS_PAUSED if operation == "paused" else STATUS_ACTIVE
         record.updated_at = now
         record.delivery = _delivery(response)
-        self._changed()
+        self._changed(record)
         return record
 
     @callback
     def stream_queued(self, stream_key: str, content: dict[str, Any] | None) -> None:
         """A stream request waits for the rate budget; its state is the newest known."""
-        now = dt_util.utcnow().isoformat()
+        now = dt_util.utcnow()
         record = self.streams.get(stream_key)
         if record is None:
             record = ActivityRecord(
@@ -210,7 +244,7 @@ class ActivityTracker:
         if content:
             record.content_state = content
         record.operation, record.updated_at = OPERATION_QUEUED, now
-        self._changed()
+        self._changed(record)
 
     @callback
     def stream_ended(
@@ -220,7 +254,7 @@ class ActivityTracker:
         response: Mapping[str, Any],
     ) -> None:
         """A stream was ended (DELETE) or is unknown to the API."""
-        now = dt_util.utcnow().isoformat()
+        now = dt_util.utcnow()
         record = self.streams.get(stream_key)
         if record is None:
             record = ActivityRecord(
@@ -233,13 +267,17 @@ class ActivityTracker:
         record.operation = response.get("operation", "ended")
         record.status, record.ended_at, record.updated_at = STATUS_ENDED, now, now
         record.delivery = _delivery(response)
-        self._changed()
+        self._changed(record)
 
     @callback
     def forget_stream(self, stream_key: str) -> None:
         """Drop a stream, when the user deletes its sensor."""
-        if self.streams.pop(stream_key, None) is not None:
-            self._changed()
+        if (record := self.streams.pop(stream_key, None)) is not None:
+            self._changed(record)
+
+    def _data_to_save(self) -> dict[str, Any]:
+        self._save_scheduled = False
+        return self.as_dict()
 
     def as_dict(self) -> dict[str, Any]:
         """Everything known, as plain data (storage and diagnostics)."""
@@ -249,7 +287,13 @@ class ActivityTracker:
             "streams": {key: asdict(record) for key, record in self.streams.items()},
         }
 
-    def _changed(self) -> None:
-        self._store.async_delay_save(self.as_dict, SAVE_DELAY)
-        for listener in list(self._listeners):
-            listener()
+    def _changed(self, record: ActivityRecord) -> None:
+        if not self._save_scheduled:  # one pending save covers every change until then
+            self._save_scheduled = True
+            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        topics = [topic_of(record)]
+        if record.stream_key is not None:
+            topics.append(STREAMS_TOPIC)
+        for topic in topics:
+            for listener in list(self._listeners.get(topic, ())):
+                listener()

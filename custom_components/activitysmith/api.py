@@ -153,7 +153,11 @@ class ActivitySmithClient:
         """Create a client; no request is made until a method is called."""
         self._session = session
         self._api_key = api_key
-        self._user_agent = user_agent
+        self._headers = {
+            "Authorization": f"Bearer {api_key}",
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
         self._base_url = (base_url or API_BASE_URL).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self.budget = budget or RequestBudget()
@@ -273,7 +277,6 @@ class ActivitySmithClient:
 
         `spent` says the budget for the first attempt was already taken.
         """
-        endpoint = _endpoint(method, path)
         delays = iter(RETRY_DELAYS if retry else ())
         try:
             while True:
@@ -289,7 +292,10 @@ class ActivitySmithClient:
                     if not transient or (delay := next(delays, None)) is None:
                         raise
                     _LOGGER.debug(
-                        "%s failed (%s); retrying in %.1f s", endpoint, err, delay
+                        "%s failed (%s); retrying in %.1f s",
+                        _endpoint(method, path),
+                        err,
+                        delay,
                     )
                     await asyncio.sleep(delay * (1 + random.random() / 2))  # noqa: S311
         except ActivitySmithError as err:
@@ -297,7 +303,7 @@ class ActivitySmithClient:
                 err, ActivitySmithBudgetExhaustedError
             ):
                 self.budget.pause(err.retry_after or self.budget.window)
-            self.last_errors[endpoint] = {
+            self.last_errors[_endpoint(method, path)] = {
                 "at": datetime.now(UTC).isoformat(),
                 "error": type(err).__name__,
                 "status": getattr(err, "status", None),
@@ -313,18 +319,13 @@ class ActivitySmithClient:
         not_found: type[ActivitySmithNotFoundError],
     ) -> JsonObject:
         """One HTTP exchange, mapped to the answer or the exception that names it."""
-        headers = {
-            "Authorization": f"Bearer {self._api_key}",
-            "Accept": "application/json",
-            "User-Agent": self._user_agent,
-        }
         _LOGGER.debug("%s %s", method, path)
         try:
             async with self._session.request(
                 method,
                 self._base_url + path,
                 json=body,
-                headers=headers,
+                headers=self._headers,
                 timeout=self._timeout,
             ) as response:
                 text = await response.text()

@@ -1,14 +1,13 @@
 """API failures as translated Home Assistant errors, with their side effects.
 
-Every action and entity that calls the API goes through `api_errors`, so a failure always
+Every action and entity that calls the API goes through `call_api`, so a failure always
 reaches the user as one clear, translated message: a rejected key also starts the reauth
 flow, and the concurrent Live Activity limit also raises a repair issue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Mapping
 import math
 from typing import Any
 
@@ -54,54 +53,52 @@ def checked(
 async def call_api(
     hass: HomeAssistant,
     entry: ActivitySmithConfigEntry,
-    request: Callable[[], Awaitable[JsonObject]],
+    request: Awaitable[JsonObject],
     *,
     not_found: str = "not_found",
     **placeholders: str,
 ) -> JsonObject:
-    """Send one request, translating its failure; the answer is the action response."""
-    with api_errors(hass, entry, not_found=not_found, **placeholders):
-        return await request()
-
-
-@contextmanager
-def api_errors(
-    hass: HomeAssistant,
-    entry: ActivitySmithConfigEntry,
-    *,
-    not_found: str = "not_found",
-    **placeholders: str,
-) -> Iterator[None]:
-    """Turn an `ActivitySmithError` raised inside into a translated `HomeAssistantError`.
+    """Await one request; a failure becomes a translated `HomeAssistantError`.
 
     `not_found` names the translation for a 404 on a lookup (an unknown stream or
     metric); `placeholders` add what that translation needs to name it.
     """
     try:
-        yield
+        return await request
     except ActivitySmithError as err:
-        if isinstance(err, ActivitySmithAuthError):
-            entry.async_start_reauth(hass)
-        if isinstance(err, ActivitySmithLiveActivityLimitError):
-            ir.async_create_issue(
-                hass,
-                DOMAIN,
-                f"{LIMIT_ISSUE_ID}_{entry.entry_id}",
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=LIMIT_ISSUE_ID,
-                translation_placeholders={
-                    "limit": str(err.limit),
-                    "active": str(err.active),
-                    "title": entry.title,
-                },
-            )
-        key, details = _translation_for(err, not_found)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={**placeholders, **details},
-        ) from err
+        raise _reported(hass, entry, err, not_found, placeholders) from err
+
+
+def _reported(
+    hass: HomeAssistant,
+    entry: ActivitySmithConfigEntry,
+    err: ActivitySmithError,
+    not_found: str,
+    placeholders: dict[str, str],
+) -> HomeAssistantError:
+    """Act on a failure (reauth, repair issue) and build the error the user sees."""
+    if isinstance(err, ActivitySmithAuthError):
+        entry.async_start_reauth(hass)
+    if isinstance(err, ActivitySmithLiveActivityLimitError):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"{LIMIT_ISSUE_ID}_{entry.entry_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=LIMIT_ISSUE_ID,
+            translation_placeholders={
+                "limit": str(err.limit),
+                "active": str(err.active),
+                "title": entry.title,
+            },
+        )
+    key, details = _translation_for(err, not_found)
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={**placeholders, **details},
+    )
 
 
 def clear_limit_issue(hass: HomeAssistant, entry: ActivitySmithConfigEntry) -> None:

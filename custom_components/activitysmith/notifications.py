@@ -100,7 +100,7 @@ async def _send_push_notification(call: ServiceCall) -> ServiceResponse:
     entry = entry_for(call)
     body = push_notification_body(dict(call.data))
     client = entry.runtime_data.client
-    return await call_api(call.hass, entry, lambda: client.send_push_notification(body))
+    return await call_api(call.hass, entry, client.send_push_notification(body))
 
 
 async def _set_badge_count(call: ServiceCall) -> ServiceResponse:
@@ -110,7 +110,7 @@ async def _set_badge_count(call: ServiceCall) -> ServiceResponse:
     if "channels" in call.data:
         body["target"] = {"channels": call.data["channels"]}
     client = entry.runtime_data.client
-    return await call_api(call.hass, entry, lambda: client.set_badge(body))
+    return await call_api(call.hass, entry, client.set_badge(body))
 
 
 def _iso_timestamp(value: datetime) -> str:
@@ -131,7 +131,7 @@ async def _update_metric_value(call: ServiceCall) -> ServiceResponse:
     return await call_api(
         call.hass,
         entry,
-        lambda: client.update_metric_value(key, body),
+        client.update_metric_value(key, body),
         not_found="metric_not_found",
         key=key,
     )

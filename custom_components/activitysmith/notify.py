@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import ActivitySmithEntity
-from .errors import api_errors
+from .errors import call_api
 from .models import ActivitySmithConfigEntry
 
 # Each message is one request; the client's budget, not the platform, paces them.
@@ -38,5 +38,5 @@ class ActivitySmithNotifyEntity(ActivitySmithEntity, NotifyEntity):
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send a push; without a title the message itself is the headline."""
         body = {"title": title, "message": message} if title else {"title": message}
-        with api_errors(self.hass, self._entry):
-            await self._entry.runtime_data.client.send_push_notification(body)
+        client = self._entry.runtime_data.client
+        await call_api(self.hass, self._entry, client.send_push_notification(body))

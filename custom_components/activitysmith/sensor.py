@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .activities import ActivityRecord
+from .activities import MANUAL_TOPIC, STREAMS_TOPIC, ActivityRecord, stream_topic
 from .entity import ActivitySmithEntity
 from .models import ActivitySmithConfigEntry
 from .services import LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
@@ -41,11 +41,14 @@ async def async_setup_entry(
             async_add_entities(StreamSensor(entry, key) for key in new)
 
     add_new_streams()
-    entry.async_on_unload(activities.async_add_listener(add_new_streams))
+    entry.async_on_unload(activities.async_add_listener(add_new_streams, STREAMS_TOPIC))
 
 
 class ActivitySensor(ActivitySmithEntity, SensorEntity):
     """A sensor that shows one activity record of the tracker."""
+
+    # The tracker topic of that record, so only its changes rewrite this state.
+    topic: str
 
     def __init__(self, entry: ActivitySmithConfigEntry, key: str) -> None:
         """Follow the entry's tracker."""
@@ -71,7 +74,7 @@ class ActivitySensor(ActivitySmithEntity, SensorEntity):
         """Refresh whenever the tracker changes."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self._activities.async_add_listener(self.async_write_ha_state)
+            self._activities.async_add_listener(self.async_write_ha_state, self.topic)
         )
 
 
@@ -83,6 +86,8 @@ class LiveActivitySensor(ActivitySensor):
     def __init__(self, entry: ActivitySmithConfigEntry) -> None:
         """One per entry."""
         super().__init__(entry, LIVE_ACTIVITY_SENSOR_KEY)
+
+    topic = MANUAL_TOPIC
 
     @property
     def record(self) -> ActivityRecord | None:
@@ -100,6 +105,7 @@ class StreamSensor(ActivitySensor):
         super().__init__(entry, f"{STREAM_SENSOR_PREFIX}{stream_key}")
         self._stream_key = stream_key
         self._attr_name = stream_key
+        self.topic = stream_topic(stream_key)
 
     @property
     def available(self) -> bool:

@@ -51,9 +51,7 @@ async def _start_live_activity(call: ServiceCall) -> ServiceResponse:
     checked(content_state, "start", call.data)
     body = content.request_body(content_state, call.data, channels_key="target")
     client = entry.runtime_data.client
-    response = await call_api(
-        call.hass, entry, lambda: client.start_live_activity(body)
-    )
+    response = await call_api(call.hass, entry, client.start_live_activity(body))
     clear_limit_issue(call.hass, entry)
     entry.runtime_data.activities.started(content_state, response)
     return response
@@ -117,7 +115,7 @@ async def _change_live_activity(call: ServiceCall, phase: Phase) -> ServiceRespo
     }
     client = entry.runtime_data.client
     send = client.end_live_activity if phase == "end" else client.update_live_activity
-    response = await call_api(call.hass, entry, lambda: send(body))
+    response = await call_api(call.hass, entry, send(body))
     activities.updated(activity_id, content_state, response, ended=phase == "end")
     return response
 
@@ -161,9 +159,7 @@ async def _stream_live_activity(call: ServiceCall) -> ServiceResponse:
     checked(content_state, "start" if last is None else "update", call.data)
     body = content.request_body(content_state, call.data, channels_key="channels")
     client = entry.runtime_data.client
-    response = await call_api(
-        call.hass, entry, lambda: client.put_stream(stream_key, body)
-    )
+    response = await call_api(call.hass, entry, client.put_stream(stream_key, body))
     if response.get("queued"):
         entry.runtime_data.activities.stream_queued(stream_key, content_state)
     else:
@@ -197,7 +193,7 @@ async def _end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
         response = await call_api(
             call.hass,
             entry,
-            lambda: client.end_stream(stream_key, body or None),
+            client.end_stream(stream_key, body or None),
             not_found="stream_not_found",
             stream_key=stream_key,
         )

@@ -1,0 +1,108 @@
+"""A fake ActivitySmith API on 127.0.0.1, for the benchmark; runs in its own process.
+
+Answers the endpoints the benchmark uses as the spec describes them, and records, for the
+benchmark to read at /_bench/stats, when each stream PUT arrived (on the system-wide
+monotonic clock) and from which client socket each request came. Prints `PORT <n>` once
+it listens, then serves until it is terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from aiohttp import web
+
+TIMESTAMP = "2026-11-26T00:00:00Z"
+
+
+class FakeActivitySmith:
+    """The handlers and what they saw."""
+
+    def __init__(self) -> None:
+        """Start with nothing seen."""
+        self.puts: list[tuple[float, dict[str, Any]]] = []
+        self.peers: set[tuple[str, int]] = set()
+
+    def app(self) -> web.Application:
+        """The aiohttp application."""
+        app = web.Application()
+        app.router.add_post("/api/live-activity/start", self.start)
+        app.router.add_put("/api/live-activity/stream/{key}", self.put_stream)
+        app.router.add_delete("/api/live-activity/stream/{key}", self.delete_stream)
+        app.router.add_get("/_bench/stats", self.stats)
+        app.router.add_post("/_bench/reset-peers", self.reset_peers)
+        return app
+
+    def _seen(self, request: web.Request) -> None:
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername")[:2])
+
+    async def start(self, request: web.Request) -> web.Response:
+        """POST /live-activity/start."""
+        self._seen(request)
+        await request.json()
+        return web.json_response(
+            {
+                "success": True,
+                "activity_id": "bench-activity",
+                "devices_notified": 1,
+                "timestamp": TIMESTAMP,
+            }
+        )
+
+    async def put_stream(self, request: web.Request) -> web.Response:
+        """PUT /live-activity/stream/{key}: record when which state arrived."""
+        self._seen(request)
+        self.puts.append((time.monotonic(), await request.json()))
+        return web.json_response(
+            {
+                "success": True,
+                "operation": "updated",
+                "stream_key": request.match_info["key"],
+                "activity_id": "bench-stream",
+                "timestamp": TIMESTAMP,
+            }
+        )
+
+    async def delete_stream(self, request: web.Request) -> web.Response:
+        """DELETE: the key check (404 for a valid key), or ending a stream."""
+        self._seen(request)
+        key = request.match_info["key"]
+        if key.startswith("home-assistant-key-check-"):
+            return web.json_response(
+                {"error": "Live Activity stream not found", "message": key}, status=404
+            )
+        return web.json_response(
+            {
+                "success": True,
+                "operation": "ended",
+                "stream_key": key,
+                "timestamp": TIMESTAMP,
+            }
+        )
+
+    async def stats(self, request: web.Request) -> web.Response:
+        """What was seen, for the benchmark."""
+        return web.json_response({"puts": self.puts, "connections": len(self.peers)})
+
+    async def reset_peers(self, request: web.Request) -> web.Response:
+        """Forget the client sockets seen so far."""
+        self.peers.clear()
+        return web.json_response({})
+
+
+async def serve() -> None:
+    """Listen on a free port of 127.0.0.1 until terminated."""
+    runner = web.AppRunner(FakeActivitySmith().app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(f"PORT {port}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())
