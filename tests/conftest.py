@@ -160,3 +160,36 @@ def answer_in_turn(
 
     aioclient_mock.request(method, url, side_effect=next_answer)
     return answers
+
+
+async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
+    """Call an action of the integration and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )
+
+
+@pytest.fixture
+def lifecycle_api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
+    """The manual lifecycle endpoints (start, update, end) answer success."""
+    aioclient_mock.post(START_URL, json=START_RESPONSE)
+    aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
+    aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
+    return aioclient_mock
+
+
+def stream_answer(
+    operation: str,
+    activity_id: str | None = None,
+    stream_key: str = "washer",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A stream PUT or DELETE answer in the spec's shape."""
+    return {
+        "success": True,
+        "operation": operation,
+        "stream_key": stream_key,
+        "activity_id": activity_id,
+        "timestamp": "2026-11-26T08:00:00Z",
+        **extra,
+    }

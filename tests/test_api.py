@@ -278,10 +278,13 @@ async def test_key_check_accepts_404_and_rejects_401(
     assert "/live-activity/stream/home-assistant-key-check-" in str(url)
 
 
-async def test_metric_404_is_not_found_not_no_recipients(
+async def test_metric_404_is_not_found_and_remembered_without_the_key(
     client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """A missing metric is a lookup failure, not a delivery failure."""
+    """A missing metric is a lookup failure, not a delivery failure.
+
+    Diagnostics remember it under the endpoint, not under the metric key.
+    """
     aioclient_mock.post(
         f"{API_BASE_URL}/metrics/temp/value",
         status=404,
@@ -290,6 +293,7 @@ async def test_metric_404_is_not_found_not_no_recipients(
     with pytest.raises(ActivitySmithNotFoundError) as raised:
         await client.update_metric_value("temp", {"value": 1})
     assert not isinstance(raised.value, ActivitySmithNoRecipientsError)
+    assert client.last_errors["POST /metrics/*/value"]["status"] == 404
 
 
 async def test_key_check_respects_the_budget(
@@ -301,17 +305,3 @@ async def test_key_check_respects_the_budget(
         await client.check_api_key()
     assert raised.value.retry_after == pytest.approx(30, abs=1)
     assert aioclient_mock.call_count == 0
-
-
-async def test_errors_are_remembered_per_endpoint_without_keys_in_paths(
-    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
-) -> None:
-    """Diagnostics name the endpoint, not the stream or metric key."""
-    aioclient_mock.post(
-        f"{API_BASE_URL}/metrics/temp/value",
-        status=404,
-        json={"error": "Metric not found"},
-    )
-    with pytest.raises(ActivitySmithNotFoundError):
-        await client.update_metric_value("temp", {"value": 1})
-    assert client.last_errors["POST /metrics/*/value"]["status"] == 404

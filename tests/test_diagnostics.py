@@ -19,7 +19,7 @@ from syrupy.filters import props
 from custom_components.activitysmith.api import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 
-from .conftest import API_KEY, EXAMPLE_CONTENT, START_RESPONSE, START_URL
+from .conftest import API_KEY, EXAMPLE_CONTENT, START_RESPONSE, START_URL, stream_answer
 
 
 async def test_diagnostics_show_activities_streams_budget_and_errors(
@@ -33,13 +33,7 @@ async def test_diagnostics_show_activities_streams_budget_and_errors(
     aioclient_mock.post(START_URL, json=START_RESPONSE)
     aioclient_mock.put(
         f"{API_BASE_URL}/live-activity/stream/washer",
-        json={
-            "success": True,
-            "operation": "started",
-            "stream_key": "washer",
-            "activity_id": "act-1",
-            "timestamp": "t",
-        },
+        json=stream_answer("started", "act-1"),
     )
     aioclient_mock.post(
         f"{API_BASE_URL}/badge",

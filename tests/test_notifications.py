@@ -23,9 +23,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.activitysmith.api import API_BASE_URL
-from custom_components.activitysmith.const import DOMAIN
 
-from .conftest import sent_bodies
+from .conftest import act, sent_bodies
 
 PUSH_URL = f"{API_BASE_URL}/push-notification"
 BADGE_URL = f"{API_BASE_URL}/badge"
@@ -48,13 +47,6 @@ DOORBELL = {
     "sound": "default",
     "channels": ["family"],
 }
-
-
-async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
-    """Call an action of the integration and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
 
 
 @pytest.mark.usefixtures("loaded_entry")

@@ -29,7 +29,7 @@ import yaml
 from custom_components.activitysmith.api import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 
-from .conftest import EXAMPLE_CONTENT, START_RESPONSE
+from .conftest import EXAMPLE_CONTENT, START_RESPONSE, stream_answer
 from .test_content import SAMPLE_VALUE
 
 SPEC_PATH = (
@@ -193,23 +193,12 @@ async def fuzz_target(
         (
             "put",
             f"/live-activity/stream/{any_key}",
-            {
-                "success": True,
-                "operation": "updated",
-                "stream_key": "washer",
-                "activity_id": "a1",
-                "timestamp": "t",
-            },
+            stream_answer("updated", "a1"),
         ),
         (
             "delete",
             f"/live-activity/stream/{any_key}",
-            {
-                "success": True,
-                "operation": "ended",
-                "stream_key": "washer",
-                "timestamp": "t",
-            },
+            stream_answer("ended"),
         ),
         ("post", "/(push-notification|badge)", {"success": True, "timestamp": "t"}),
         ("post", f"/metrics/{any_key}/value", {"success": True}),

@@ -20,7 +20,6 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 
 from custom_components.activitysmith.api import API_BASE_URL
 from custom_components.activitysmith.budget import RequestBudget
-from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (
     CHANGE_RESPONSE,
@@ -29,24 +28,18 @@ from .conftest import (
     START_RESPONSE,
     START_URL,
     UPDATE_URL,
+    act,
     answer_in_turn,
     mock_key_check,
     sent_bodies,
+    stream_answer,
 )
 
 STREAM_URL = f"{API_BASE_URL}/live-activity/stream/washer"
 PUSH_URL = f"{API_BASE_URL}/push-notification"
 BADGE_URL = f"{API_BASE_URL}/badge"
 WASHER = "sensor.activitysmith_washer"
-OK_PUT = {
-    "json": {
-        "success": True,
-        "operation": "updated",
-        "stream_key": "washer",
-        "activity_id": "act-1",
-        "timestamp": "t",
-    }
-}
+OK_PUT = {"json": stream_answer("updated", "act-1")}
 
 
 @pytest.fixture(autouse=True)
@@ -57,13 +50,6 @@ def small_budget() -> Generator[None]:
         partial(RequestBudget, limit=6, window=0.5, stream_spacing=0.0),
     ):
         yield
-
-
-async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
-    """Call an action of the integration and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
 
 
 async def until(condition: Any, seconds: float = 3.0) -> None:
@@ -129,12 +115,7 @@ async def test_an_end_waits_behind_nothing_older_and_is_never_dropped(
     aioclient_mock.put(STREAM_URL, **OK_PUT)
     aioclient_mock.delete(
         STREAM_URL,
-        json={
-            "success": True,
-            "operation": "ended",
-            "stream_key": "washer",
-            "timestamp": "t",
-        },
+        json=stream_answer("ended"),
     )
     client = loaded_entry.runtime_data.client
     start = {"stream_key": "washer", "title": "Washer", "type": "progress"}

@@ -28,6 +28,7 @@ from .conftest import (
     START_RESPONSE,
     START_URL,
     UPDATE_URL,
+    stream_answer,
 )
 
 
@@ -47,22 +48,11 @@ async def test_full_cycle_with_debug_logging_never_reveals_the_key(
     aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
     aioclient_mock.put(
         stream_url,
-        json={
-            "success": True,
-            "operation": "started",
-            "stream_key": "washer",
-            "activity_id": "a",
-            "timestamp": "t",
-        },
+        json=stream_answer("started", "a"),
     )
     aioclient_mock.delete(
         stream_url,
-        json={
-            "success": True,
-            "operation": "ended",
-            "stream_key": "washer",
-            "timestamp": "t",
-        },
+        json=stream_answer("ended"),
     )
     aioclient_mock.post(
         f"{API_BASE_URL}/push-notification",

@@ -21,31 +21,13 @@ from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (
     ACTIVITY_ID,
-    CHANGE_RESPONSE,
-    END_URL,
     EXAMPLE_CONTENT,
-    START_RESPONSE,
-    START_URL,
-    UPDATE_URL,
+    act,
     mock_key_check,
     setup_integration,
 )
 
 SENSOR = "sensor.activitysmith_live_activity"
-
-
-@pytest.fixture
-def api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
-    """The manual lifecycle endpoints answer success."""
-    aioclient_mock.post(START_URL, json=START_RESPONSE)
-    aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
-    aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
-    return aioclient_mock
-
-
-async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> None:
-    """Call an action of the integration."""
-    await hass.services.async_call(DOMAIN, action, data, blocking=True)
 
 
 async def test_sensor_is_a_named_entity_of_a_service_device(
@@ -69,7 +51,9 @@ async def test_sensor_is_a_named_entity_of_a_service_device(
 
 @pytest.mark.usefixtures("loaded_entry")
 async def test_sensor_follows_start_update_and_end(
-    hass: HomeAssistant, api: AiohttpClientMocker, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    lifecycle_api: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """State is the activity id; attributes are what the phone shows and its status."""
     freezer.move_to("2026-11-26 08:00:00+00:00")
@@ -110,7 +94,9 @@ async def test_sensor_follows_start_update_and_end(
 
 
 async def test_sensor_and_partial_updates_survive_a_restart(
-    hass: HomeAssistant, api: AiohttpClientMocker, loaded_entry: MockConfigEntry
+    hass: HomeAssistant,
+    lifecycle_api: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
 ) -> None:
     """After reloading, the sensor shows the same activity and updates still merge."""
     await act(hass, "start_live_activity", EXAMPLE_CONTENT["progress"])
@@ -123,7 +109,7 @@ async def test_sensor_and_partial_updates_survive_a_restart(
     assert state.attributes["status"] == "active"
 
     await act(hass, "update_live_activity", {"percentage": 60})
-    _, _, body, _ = api.mock_calls[-1]
+    _, _, body, _ = lifecycle_api.mock_calls[-1]
     assert body["content_state"] == {
         "title": "EV charging",
         "type": "progress",
@@ -135,7 +121,7 @@ async def test_stored_activities_are_restored_at_startup(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
     mock_config_entry: MockConfigEntry,
-    api: AiohttpClientMocker,
+    lifecycle_api: AiohttpClientMocker,
 ) -> None:
     """What was saved before Home Assistant stopped is shown right after it starts."""
     hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}.activities"] = {
@@ -157,7 +143,7 @@ async def test_stored_activities_are_restored_at_startup(
             "streams": {},
         },
     }
-    mock_key_check(api)
+    mock_key_check(lifecycle_api)
     await setup_integration(hass, mock_config_entry)
     state = hass.states.get(SENSOR)
     assert state.state == "abc"
@@ -169,7 +155,7 @@ async def test_stored_activities_are_restored_at_startup(
 async def test_removing_the_entry_forgets_its_activities(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
-    api: AiohttpClientMocker,
+    lifecycle_api: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
 ) -> None:
     """Deleting the integration leaves no stored activities behind."""
@@ -185,7 +171,7 @@ async def test_removing_the_entry_forgets_its_activities(
 async def test_changes_after_a_save_are_saved_again(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
-    api: AiohttpClientMocker,
+    lifecycle_api: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:

@@ -24,40 +24,22 @@ from custom_components.activitysmith.const import DOMAIN
 from .conftest import (
     ACTIVITY_ID,
     CHANGE_RESPONSE,
-    END_URL,
     EXAMPLE_CHANGE,
     EXAMPLE_CONTENT,
     OTHER_API_KEY,
     START_RESPONSE,
     START_URL,
-    UPDATE_URL,
-    mock_key_check,
+    act,
     sent_bodies,
     setup_integration,
 )
-
-
-async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
-    """Call an action of the integration and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-
-
-@pytest.fixture
-def api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
-    """The manual lifecycle endpoints answer success."""
-    aioclient_mock.post(START_URL, json=START_RESPONSE)
-    aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
-    aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
-    return aioclient_mock
 
 
 @pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.parametrize("activity_type", EXAMPLE_CONTENT)
 async def test_start_update_end_send_exact_bodies(
     hass: HomeAssistant,
-    api: AiohttpClientMocker,
+    lifecycle_api: AiohttpClientMocker,
     snapshot: SnapshotAssertion,
     activity_type: str,
 ) -> None:
@@ -69,12 +51,12 @@ async def test_start_update_end_send_exact_bodies(
     assert response == CHANGE_RESPONSE
     await act(hass, "end_live_activity", {"auto_dismiss_minutes": 0})
 
-    assert sent_bodies(api) == snapshot
+    assert sent_bodies(lifecycle_api) == snapshot
 
 
 @pytest.mark.usefixtures("loaded_entry")
 async def test_start_sends_buttons_alert_and_channels(
-    hass: HomeAssistant, api: AiohttpClientMocker, snapshot: SnapshotAssertion
+    hass: HomeAssistant, lifecycle_api: AiohttpClientMocker, snapshot: SnapshotAssertion
 ) -> None:
     """Request-level fields sit beside content_state; channels go in target."""
     await act(
@@ -96,19 +78,19 @@ async def test_start_sends_buttons_alert_and_channels(
             "channels": ["family"],
         },
     )
-    assert sent_bodies(api) == snapshot
+    assert sent_bodies(lifecycle_api) == snapshot
 
 
 @pytest.mark.usefixtures("loaded_entry")
 async def test_update_of_a_named_activity_merges_its_own_last_state(
-    hass: HomeAssistant, api: AiohttpClientMocker
+    hass: HomeAssistant, lifecycle_api: AiohttpClientMocker
 ) -> None:
     """An explicit activity_id of a known activity merges with that activity."""
     await act(hass, "start_live_activity", EXAMPLE_CONTENT["progress"])
     await act(
         hass, "update_live_activity", {"activity_id": ACTIVITY_ID, "percentage": 90}
     )
-    assert sent_bodies(api)[-1] == {
+    assert sent_bodies(lifecycle_api)[-1] == {
         "activity_id": ACTIVITY_ID,
         "content_state": {"title": "EV charging", "type": "progress", "percentage": 90},
     }
@@ -116,7 +98,7 @@ async def test_update_of_a_named_activity_merges_its_own_last_state(
 
 @pytest.mark.usefixtures("loaded_entry")
 async def test_update_of_an_unknown_activity_sends_what_is_given(
-    hass: HomeAssistant, api: AiohttpClientMocker
+    hass: HomeAssistant, lifecycle_api: AiohttpClientMocker
 ) -> None:
     """An activity started elsewhere has no last state: the title is then needed."""
     with pytest.raises(ServiceValidationError) as raised:
@@ -124,14 +106,14 @@ async def test_update_of_an_unknown_activity_sends_what_is_given(
             hass, "update_live_activity", {"activity_id": "other", "current_step": 2}
         )
     assert raised.value.translation_key == "title_required"
-    assert sent_bodies(api) == []
+    assert sent_bodies(lifecycle_api) == []
 
     await act(
         hass,
         "update_live_activity",
         {"activity_id": "other", "title": "Backup", "current_step": 2},
     )
-    assert sent_bodies(api) == [
+    assert sent_bodies(lifecycle_api) == [
         {
             "activity_id": "other",
             "content_state": {"title": "Backup", "current_step": 2},
@@ -142,13 +124,13 @@ async def test_update_of_an_unknown_activity_sends_what_is_given(
 @pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.parametrize("action", ["update_live_activity", "end_live_activity"])
 async def test_change_without_any_activity_says_how_to_start_one(
-    hass: HomeAssistant, api: AiohttpClientMocker, action: str
+    hass: HomeAssistant, lifecycle_api: AiohttpClientMocker, action: str
 ) -> None:
     """Nothing started and no activity_id: a clear error, nothing sent."""
     with pytest.raises(ServiceValidationError) as raised:
         await act(hass, action, {"title": "x"})
     assert raised.value.translation_key == "no_current_activity"
-    assert sent_bodies(api) == []
+    assert sent_bodies(lifecycle_api) == []
 
 
 @pytest.mark.usefixtures("loaded_entry")
@@ -217,7 +199,7 @@ async def test_change_without_any_activity_says_how_to_start_one(
 )
 async def test_invalid_start_is_rejected_with_a_translated_error_and_nothing_sent(
     hass: HomeAssistant,
-    api: AiohttpClientMocker,
+    lifecycle_api: AiohttpClientMocker,
     data: dict[str, Any],
     key: str,
     placeholders: dict[str, str],
@@ -229,24 +211,24 @@ async def test_invalid_start_is_rejected_with_a_translated_error_and_nothing_sen
     assert raised.value.translation_key == key
     assert placeholders.items() <= (raised.value.translation_placeholders or {}).items()
     assert str(raised.value)  # the translated message, not an empty one
-    assert sent_bodies(api) == []
+    assert sent_bodies(lifecycle_api) == []
 
 
 @pytest.mark.usefixtures("loaded_entry")
 async def test_a_partial_update_breaking_a_rule_is_rejected(
-    hass: HomeAssistant, api: AiohttpClientMocker
+    hass: HomeAssistant, lifecycle_api: AiohttpClientMocker
 ) -> None:
     """Rules apply to the merged state: step 4 of 3 fails even when only the step is sent."""
     await act(hass, "start_live_activity", EXAMPLE_CONTENT["segmented_progress"])
     with pytest.raises(ServiceValidationError) as raised:
         await act(hass, "update_live_activity", {"current_step": 4})
     assert raised.value.translation_key == "step_out_of_range"
-    assert len(sent_bodies(api)) == 1
+    assert len(sent_bodies(lifecycle_api)) == 1
 
 
 async def test_config_entry_is_required_when_several_are_loaded(
     hass: HomeAssistant,
-    api: AiohttpClientMocker,
+    lifecycle_api: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
 ) -> None:
     """With two keys the action must say which one; naming it works."""
@@ -414,21 +396,12 @@ async def test_activity_limit_raises_a_repair_issue_cleared_by_the_next_start(
 
 
 async def test_actions_need_a_loaded_entry(
-    hass: HomeAssistant, api: AiohttpClientMocker, loaded_entry: MockConfigEntry
+    hass: HomeAssistant,
+    lifecycle_api: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
 ) -> None:
     """After unloading, an action explains that the entry is not loaded."""
     await hass.config_entries.async_unload(loaded_entry.entry_id)
     with pytest.raises(ServiceValidationError):
         await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
-    assert sent_bodies(api) == []
-
-
-async def test_no_key_check_mock_needed_for_other_tests(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    mock_config_entry: MockConfigEntry,
-) -> None:
-    """Setup makes exactly one request: the key check."""
-    mock_key_check(aioclient_mock)
-    await setup_integration(hass, mock_config_entry)
-    assert aioclient_mock.call_count == 1
+    assert sent_bodies(lifecycle_api) == []

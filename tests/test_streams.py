@@ -30,7 +30,9 @@ from .conftest import (
     START_RESPONSE,
     START_URL,
     UPDATE_URL,
+    act,
     sent_bodies,
+    stream_answer,
 )
 
 STREAM_URL = f"{API_BASE_URL}/live-activity/stream/washer"
@@ -42,26 +44,6 @@ WASHER_START = {
     "percentage": 10,
     "icon": "washer.fill",
 }
-
-
-def put_answer(operation: str, activity_id: str | None, **extra: Any) -> dict[str, Any]:
-    """A stream PUT answer as the spec describes it."""
-    return {
-        "success": True,
-        "operation": operation,
-        "stream_key": "washer",
-        "activity_id": activity_id,
-        "devices_notified": 1,
-        "timestamp": "2026-11-26T08:00:00Z",
-        **extra,
-    }
-
-
-async def act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> Any:
-    """Call an action of the integration and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -112,9 +94,9 @@ async def test_first_put_creates_the_stream_sensor(
     """The first use of a key sends type and content, and adds its sensor."""
     assert hass.states.get(WASHER) is None
     response = await stream(
-        hass, put_answers, WASHER_START, put_answer("started", "act-1")
+        hass, put_answers, WASHER_START, stream_answer("started", "act-1")
     )
-    assert response == put_answer("started", "act-1")
+    assert response == stream_answer("started", "act-1")
     state = hass.states.get(WASHER)
     assert state.state == "act-1"
     assert state.attributes["friendly_name"] == "ActivitySmith washer"
@@ -132,12 +114,12 @@ async def test_updates_merge_and_change_state_and_attributes(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """A later PUT may leave out type and title: they come from the last state."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     await stream(
         hass,
         put_answers,
         {"stream_key": "washer", "percentage": 60},
-        put_answer("updated", "act-1"),
+        stream_answer("updated", "act-1"),
     )
     assert sent_bodies(aioclient_mock)[-1] == {
         "content_state": {
@@ -160,12 +142,12 @@ async def test_rotated_replaces_the_id_and_keeps_the_previous_one(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Rotation: a new activity id, the old one kept as previous_activity_id."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     await stream(
         hass,
         put_answers,
         {"stream_key": "washer", "percentage": 70},
-        put_answer("rotated", "act-2", previous_activity_id="act-1"),
+        stream_answer("rotated", "act-2", previous_activity_id="act-1"),
     )
     state = hass.states.get(WASHER)
     assert state.state == "act-2"
@@ -180,12 +162,12 @@ async def test_paused_has_no_activity_and_noop_changes_nothing_on_the_phone(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Paused leaves no current id; noop keeps the id and records the operation."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     await stream(
         hass,
         put_answers,
         {"stream_key": "washer", "percentage": 10},
-        put_answer("noop", "act-1"),
+        stream_answer("noop", "act-1"),
     )
     state = hass.states.get(WASHER)
     assert (state.state, state.attributes["operation"]) == ("act-1", "noop")
@@ -194,7 +176,7 @@ async def test_paused_has_no_activity_and_noop_changes_nothing_on_the_phone(
         hass,
         put_answers,
         {"stream_key": "washer", "percentage": 20},
-        put_answer("paused", None),
+        stream_answer("paused", None),
     )
     state = hass.states.get(WASHER)
     assert state.state == "unknown"
@@ -210,17 +192,10 @@ async def test_delete_ends_the_stream_with_a_final_state(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """The final state merges with the last one; the sensor shows it ended."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(
         STREAM_URL,
-        json={
-            "success": True,
-            "operation": "ended",
-            "stream_key": "washer",
-            "activity_id": "act-1",
-            "devices_notified": 1,
-            "timestamp": "2026-11-26T09:00:00Z",
-        },
+        json=stream_answer("ended", "act-1", devices_notified=1),
     )
     response = await act(
         hass,
@@ -244,15 +219,10 @@ async def test_delete_without_content_sends_no_body_and_restart_begins_anew(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Ending with nothing lets ActivitySmith use its last state; reuse starts fresh."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(
         STREAM_URL,
-        json={
-            "success": True,
-            "operation": "ended",
-            "stream_key": "washer",
-            "timestamp": "t",
-        },
+        json=stream_answer("ended"),
     )
     await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
     assert sent_bodies(aioclient_mock)[-1] is None
@@ -263,7 +233,7 @@ async def test_delete_without_content_sends_no_body_and_restart_begins_anew(
             hass, "stream_live_activity", {"stream_key": "washer", "percentage": 5}
         )
     assert raised.value.translation_key == "title_required"
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-9"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-9"))
     state = hass.states.get(WASHER)
     assert (state.state, state.attributes["status"]) == ("act-9", "active")
     assert state.attributes["previous_activity_id"] is None
@@ -276,7 +246,7 @@ async def test_ending_an_unknown_stream_is_reported_clearly(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """A 404 names the stream in a translated error and marks the sensor ended."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(
         STREAM_URL,
         status=404,
@@ -299,7 +269,7 @@ async def test_other_failures_ending_a_stream_leave_it_running(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Only a 404 means the stream is gone; a server error changes nothing."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(STREAM_URL, status=500)
     with pytest.raises(HomeAssistantError) as raised:
         await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
@@ -330,8 +300,8 @@ async def test_streams_survive_a_restart(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Every stream's sensor and state come back after a reload."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
-    put_answers.append(put_answer("started", "act-ev", stream_key="ev_charge"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
+    put_answers.append(stream_answer("started", "act-ev", stream_key="ev_charge"))
     await act(
         hass,
         "stream_live_activity",
@@ -346,7 +316,7 @@ async def test_streams_survive_a_restart(
         hass,
         put_answers,
         {"stream_key": "washer", "percentage": 90},
-        put_answer("updated", "act-1"),
+        stream_answer("updated", "act-1"),
     )
     assert sent_bodies(aioclient_mock)[-1]["content_state"]["title"] == "Washer"
 
@@ -359,7 +329,7 @@ async def test_deleting_a_stream_sensor_forgets_the_stream(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """A deleted sensor's stream is gone, even after a restart; reuse recreates it."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     entity_registry.async_remove(WASHER)
     await hass.async_block_till_done()
     assert "washer" not in loaded_entry.runtime_data.activities.streams
@@ -368,7 +338,7 @@ async def test_deleting_a_stream_sensor_forgets_the_stream(
     await hass.async_block_till_done()
     assert hass.states.get(WASHER) is None
 
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-2"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-2"))
     assert hass.states.get(WASHER).state == "act-2"
 
 
@@ -381,7 +351,7 @@ async def test_update_and_end_can_target_a_stream_sensor(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """entity_id picks the stream's current activity and merges with its state."""
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
     aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
     await act(hass, action, {"entity_id": WASHER, "percentage": 55})
@@ -444,7 +414,7 @@ async def test_targeting_a_paused_stream_says_there_is_no_activity(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """A paused stream has no activity to update."""
-    await stream(hass, put_answers, WASHER_START, put_answer("paused", None))
+    await stream(hass, put_answers, WASHER_START, stream_answer("paused", None))
     with pytest.raises(ServiceValidationError) as raised:
         await act(hass, "update_live_activity", {"entity_id": WASHER, "title": "x"})
     assert raised.value.translation_key == "no_current_activity"
@@ -475,9 +445,9 @@ async def test_limit_error_names_the_numbers_and_raises_a_repair_until_a_start(
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
     assert hass.states.get(WASHER) is None
 
-    await stream(hass, put_answers, WASHER_START, put_answer("noop", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("noop", "act-1"))
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
-    await stream(hass, put_answers, WASHER_START, put_answer("started", "act-1"))
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -492,6 +462,6 @@ async def test_stream_channels_are_sent_flat(
         hass,
         put_answers,
         {**WASHER_START, "channels": "family"},
-        put_answer("started", "act-1"),
+        stream_answer("started", "act-1"),
     )
     assert sent_bodies(aioclient_mock)[-1]["channels"] == ["family"]
