@@ -14,12 +14,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
 
-from custom_components.activitysmith.api import (
-    API_BASE_URL,
+from custom_components.activitysmith.api import API_BASE_URL, ActivitySmithClient
+from custom_components.activitysmith.exceptions import (
     ActivitySmithApiError,
     ActivitySmithAuthError,
     ActivitySmithBadRequestError,
-    ActivitySmithClient,
     ActivitySmithConnectionError,
     ActivitySmithForbiddenError,
     ActivitySmithLiveActivityLimitError,

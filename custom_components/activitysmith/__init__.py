@@ -10,8 +10,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .activities import ActivityTracker
-from .api import ActivitySmithAuthError, ActivitySmithClient, ActivitySmithError
+from .api import ActivitySmithClient
 from .const import DOMAIN, VERSION
+from .exceptions import ActivitySmithAuthError, ActivitySmithError
 from .models import ActivitySmithConfigEntry, ActivitySmithData
 from .services import async_setup_services, stream_result_recorder
 

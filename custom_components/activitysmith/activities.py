@@ -206,16 +206,17 @@ class ActivityTracker:
     @callback
     def stream_reconciled(
         self, stream_key: str, content: dict[str, Any], response: Mapping[str, Any]
-    ) -> ActivityRecord:
+    ) -> None:
         """A stream PUT was answered; the record follows the operation it reports."""
         now = dt_util.utcnow()
         operation = response.get("operation")
-        record = self.streams.get(stream_key)
-        if record is None or record.status == STATUS_ENDED or operation == "started":
-            record = ActivityRecord(
-                None, content, STATUS_ACTIVE, now, now, stream_key=stream_key
-            )
-            self.streams[stream_key] = record
+        previous = self.streams.get(stream_key)
+        record = self._stream_record(
+            stream_key,
+            now,
+            fresh=operation == "started"
+            or (previous is not None and previous.status == STATUS_ENDED),
+        )
         if operation == "rotated" or (
             record.activity_id and response.get("activity_id") != record.activity_id
         ):
@@ -229,18 +230,12 @@ class ActivityTracker:
         record.updated_at = now
         record.delivery = _delivery(response)
         self._changed(record)
-        return record
 
     @callback
     def stream_queued(self, stream_key: str, content: dict[str, Any] | None) -> None:
         """A stream request waits for the rate budget; its state is the newest known."""
         now = dt_util.utcnow()
-        record = self.streams.get(stream_key)
-        if record is None:
-            record = ActivityRecord(
-                None, {}, STATUS_ACTIVE, now, now, stream_key=stream_key
-            )
-            self.streams[stream_key] = record
+        record = self._stream_record(stream_key, now)
         if content:
             record.content_state = content
         record.operation, record.updated_at = OPERATION_QUEUED, now
@@ -255,12 +250,7 @@ class ActivityTracker:
     ) -> None:
         """A stream was ended (DELETE) or is unknown to the API."""
         now = dt_util.utcnow()
-        record = self.streams.get(stream_key)
-        if record is None:
-            record = ActivityRecord(
-                None, {}, STATUS_ENDED, now, now, stream_key=stream_key
-            )
-            self.streams[stream_key] = record
+        record = self._stream_record(stream_key, now)
         if content:
             record.content_state = content
         record.activity_id = response.get("activity_id", record.activity_id)
@@ -268,6 +258,18 @@ class ActivityTracker:
         record.status, record.ended_at, record.updated_at = STATUS_ENDED, now, now
         record.delivery = _delivery(response)
         self._changed(record)
+
+    def _stream_record(
+        self, stream_key: str, now: datetime, *, fresh: bool = False
+    ) -> ActivityRecord:
+        """The stream's record: a new one if it has none yet, or `fresh` asks for one."""
+        record = self.streams.get(stream_key)
+        if record is None or fresh:
+            record = ActivityRecord(
+                None, {}, STATUS_ACTIVE, now, now, stream_key=stream_key
+            )
+            self.streams[stream_key] = record
+        return record
 
     @callback
     def forget_stream(self, stream_key: str) -> None:

@@ -17,8 +17,8 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from . import create_client
-from .api import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
+from .exceptions import ActivitySmithAuthError, ActivitySmithError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,7 +15,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 
-from .api import (
+from .api import JsonObject
+from .const import DOMAIN
+from .content import ContentError, Phase, validate
+from .exceptions import (
     ActivitySmithApiError,
     ActivitySmithAuthError,
     ActivitySmithBadRequestError,
@@ -27,10 +30,7 @@ from .api import (
     ActivitySmithRateLimitError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
-    JsonObject,
 )
-from .const import DOMAIN
-from .content import ContentError, Phase, validate
 from .models import ActivitySmithConfigEntry
 
 LIMIT_ISSUE_ID = "live_activity_limit"

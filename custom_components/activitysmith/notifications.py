@@ -17,7 +17,10 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
-from .content import (
+from .errors import call_api
+from .models import ActionHandler, entry_for
+from .schemas import action_schema
+from .validators import (
     CHANNELS,
     NON_EMPTY_TEXT,
     action_button as notification_action,
@@ -26,9 +29,6 @@ from .content import (
     text,
     whole_number,
 )
-from .errors import call_api
-from .models import ActionHandler, entry_for
-from .schemas import action_schema
 
 MAX_ACTIONS: Final = 4
 MAX_BADGE: Final = 2_147_483_647

@@ -16,7 +16,8 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from .const import DOMAIN
-from .content import FIELDS, NON_EMPTY_TEXT, REQUEST_FIELDS, whole_number
+from .content import FIELDS, REQUEST_FIELDS
+from .validators import NON_EMPTY_TEXT, whole_number
 
 ATTR_ACTIVITY_ID: Final = "activity_id"
 ATTR_STREAM_KEY: Final = "stream_key"

@@ -25,11 +25,11 @@ import voluptuous as vol
 
 from . import content, notifications, schemas
 from .activities import STATUS_ENDED, ActivityRecord
-from .api import ActivitySmithAuthError, ActivitySmithNotFoundError
 from .budget import ResultListener, StreamRequest
 from .const import DOMAIN
 from .content import Phase
 from .errors import call_api, checked, clear_limit_issue
+from .exceptions import ActivitySmithAuthError, ActivitySmithNotFoundError
 from .models import ActionHandler, ActivitySmithConfigEntry, entry_for
 from .schemas import (
     ATTR_ACTIVITY_ID,

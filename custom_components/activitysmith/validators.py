@@ -1,0 +1,104 @@
+"""Shapes of single values that several actions share: numbers, texts, URLs, buttons.
+
+Each is a voluptuous validator that accepts what templates produce (numeric strings,
+plain strings for objects) and returns what the API wants, or raises `vol.Invalid` with a
+short explanation that the translated error message quotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import math
+from typing import Any, Final
+
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+from yarl import URL
+
+
+def number(
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+) -> Callable[[Any], float | int]:
+    """A finite number (numeric strings from templates are accepted) within bounds."""
+
+    def validate(value: Any) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise vol.Invalid("expected a number")
+        try:
+            parsed = float(value)
+        except ValueError as err:
+            raise vol.Invalid("expected a number") from err
+        if not math.isfinite(parsed):
+            raise vol.Invalid("expected a finite number")
+        if minimum is not None and parsed < minimum:
+            raise vol.Invalid(f"must be at least {minimum:g}")
+        if maximum is not None and parsed > maximum:
+            raise vol.Invalid(f"must be at most {maximum:g}")
+        if above is not None and parsed <= above:
+            raise vol.Invalid(f"must be greater than {above:g}")
+        if isinstance(value, int):
+            return value
+        return int(parsed) if parsed.is_integer() and abs(parsed) < 2**53 else parsed
+
+    return validate
+
+
+def whole_number(*, minimum: int) -> Callable[[Any], int]:
+    """A whole number of at least `minimum` (2.0 and "2" count, 2.5 does not)."""
+    as_number = number(minimum=minimum)
+
+    def validate(value: Any) -> int:
+        parsed = as_number(value)
+        if not float(parsed).is_integer():
+            raise vol.Invalid("expected a whole number")
+        return int(parsed)
+
+    return validate
+
+
+def text(*, min_length: int = 0, max_length: int | None = None) -> vol.All[Any]:
+    """A string, of a length within bounds."""
+    return vol.All(cv.string, vol.Length(min=min_length, max=max_length))
+
+
+def https_url(*schemes: str) -> Callable[[Any], str]:
+    """An absolute URL with one of `schemes` and a host."""
+
+    def validate(value: Any) -> str:
+        url = cv.string(value)
+        parsed = URL(url)
+        if parsed.scheme not in schemes or not parsed.host:
+            allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+            raise vol.Invalid(f"must be an URL starting with {allowed}")
+        return url
+
+    return validate
+
+
+def action_button(value: Any) -> dict[str, Any]:
+    """A button: open an https/shortcuts URL, or have ActivitySmith call an https webhook."""
+    button: dict[str, Any] = ACTION_SHAPE(value)
+    if button["type"] == "open_url":
+        https_url("https", "shortcuts")(button["url"])
+        for webhook_only in ("method", "body"):
+            if webhook_only in button:
+                raise vol.Invalid(f"{webhook_only} is only used by webhook buttons")
+    else:
+        https_url("https")(button["url"])
+    return button
+
+
+NON_EMPTY_TEXT: Final = text(min_length=1)
+ACTION_SHAPE: Final = vol.Schema(
+    {
+        vol.Required("title"): NON_EMPTY_TEXT,
+        vol.Required("type"): vol.In(("open_url", "webhook")),
+        vol.Required("url"): cv.string,
+        vol.Optional("method"): vol.In(("GET", "POST")),
+        vol.Optional("body"): dict,
+    }
+)
+CHANNELS: Final = vol.All(cv.ensure_list, [NON_EMPTY_TEXT], vol.Length(min=1))
