@@ -205,7 +205,9 @@ async def _end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     if response.get("queued"):
         activities.stream_queued(stream_key, content_state)
     else:
-        activities.stream_ended(stream_key, content_state, response)
+        _record_stream_answer(
+            call.hass, entry, "DELETE", stream_key, content_state, response
+        )
     return response
 
 
