@@ -84,6 +84,16 @@ async def stream(
     return await act(hass, "stream_live_activity", data)
 
 
+@pytest.fixture
+async def started_washer(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """The washer stream runs: its first PUT was answered "started" with act-1."""
+    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
+
+
 @pytest.mark.usefixtures("loaded_entry")
 async def test_first_put_creates_the_stream_sensor(
     hass: HomeAssistant,
@@ -108,13 +118,13 @@ async def test_first_put_creates_the_stream_sensor(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("started_washer")
 async def test_updates_merge_and_change_state_and_attributes(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     put_answers: list[dict[str, Any]],
 ) -> None:
     """A later PUT may leave out type and title: they come from the last state."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     await stream(
         hass,
         put_answers,
@@ -136,13 +146,13 @@ async def test_updates_merge_and_change_state_and_attributes(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("started_washer")
 async def test_rotated_replaces_the_id_and_keeps_the_previous_one(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Rotation: a new activity id, the old one kept as previous_activity_id."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     await stream(
         hass,
         put_answers,
@@ -156,13 +166,13 @@ async def test_rotated_replaces_the_id_and_keeps_the_previous_one(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("started_washer")
 async def test_paused_has_no_activity_and_noop_changes_nothing_on_the_phone(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Paused leaves no current id; noop keeps the id and records the operation."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     await stream(
         hass,
         put_answers,
@@ -185,14 +195,13 @@ async def test_paused_has_no_activity_and_noop_changes_nothing_on_the_phone(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("started_washer")
 async def test_delete_ends_the_stream_with_a_final_state(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     snapshot: SnapshotAssertion,
-    put_answers: list[dict[str, Any]],
 ) -> None:
     """The final state merges with the last one; the sensor shows it ended."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(
         STREAM_URL,
         json=stream_answer("ended", "act-1", devices_notified=1),
@@ -213,13 +222,13 @@ async def test_delete_ends_the_stream_with_a_final_state(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("started_washer")
 async def test_delete_without_content_sends_no_body_and_restart_begins_anew(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Ending with nothing lets ActivitySmith use its last state; reuse starts fresh."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(
         STREAM_URL,
         json=stream_answer("ended"),
@@ -240,13 +249,12 @@ async def test_delete_without_content_sends_no_body_and_restart_begins_anew(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("started_washer")
 async def test_ending_an_unknown_stream_is_reported_clearly(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
-    put_answers: list[dict[str, Any]],
 ) -> None:
     """A 404 names the stream in a translated error and marks the sensor ended."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(
         STREAM_URL,
         status=404,
@@ -263,13 +271,12 @@ async def test_ending_an_unknown_stream_is_reported_clearly(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.usefixtures("started_washer")
 async def test_other_failures_ending_a_stream_leave_it_running(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
-    put_answers: list[dict[str, Any]],
 ) -> None:
     """Only a 404 means the stream is gone; a server error changes nothing."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.delete(STREAM_URL, status=500)
     with pytest.raises(HomeAssistantError) as raised:
         await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
@@ -293,6 +300,7 @@ async def test_stream_key_is_validated_before_sending(
     assert aioclient_mock.call_count == 1  # the key check at setup only
 
 
+@pytest.mark.usefixtures("started_washer")
 async def test_streams_survive_a_restart(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
@@ -300,7 +308,6 @@ async def test_streams_survive_a_restart(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Every stream's sensor and state come back after a reload."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     put_answers.append(stream_answer("started", "act-ev", stream_key="ev_charge"))
     await act(
         hass,
@@ -321,6 +328,7 @@ async def test_streams_survive_a_restart(
     assert sent_bodies(aioclient_mock)[-1]["content_state"]["title"] == "Washer"
 
 
+@pytest.mark.usefixtures("started_washer")
 async def test_deleting_a_stream_sensor_forgets_the_stream(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
@@ -329,7 +337,6 @@ async def test_deleting_a_stream_sensor_forgets_the_stream(
     put_answers: list[dict[str, Any]],
 ) -> None:
     """A deleted sensor's stream is gone, even after a restart; reuse recreates it."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     entity_registry.async_remove(WASHER)
     await hass.async_block_till_done()
     assert "washer" not in loaded_entry.runtime_data.activities.streams
@@ -344,14 +351,13 @@ async def test_deleting_a_stream_sensor_forgets_the_stream(
 
 @pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.parametrize("action", ["update_live_activity", "end_live_activity"])
+@pytest.mark.usefixtures("started_washer")
 async def test_update_and_end_can_target_a_stream_sensor(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     action: str,
-    put_answers: list[dict[str, Any]],
 ) -> None:
     """entity_id picks the stream's current activity and merges with its state."""
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
     aioclient_mock.post(END_URL, json=CHANGE_RESPONSE)
     await act(hass, action, {"entity_id": WASHER, "percentage": 55})
