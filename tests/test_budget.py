@@ -111,7 +111,7 @@ async def test_queue_keeps_the_newest_state_per_stream_and_the_order_of_streams(
         queue.enqueue(StreamRequest("washer", "PUT", {"v": value}))
         queue.enqueue(StreamRequest("dryer", "PUT", {"v": value * 10}))
     assert queue.pending == {"washer": ["PUT"], "dryer": ["PUT"]}
-    assert queue.is_waiting("washer")
+    assert queue.busy("washer")
     await drain(queue)
     assert recorder.sent == [("washer", "PUT", {"v": 4}), ("dryer", "PUT", {"v": 40})]
     assert [result for _, result in recorder.results] == [

@@ -16,6 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
+    AiohttpClientMockResponse,
 )
 
 from custom_components.activitysmith.api import API_BASE_URL
@@ -316,4 +317,45 @@ async def test_a_queued_request_rejected_later_is_reported(
     await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
     await until(lambda: client.streams.idle)
     await hass.async_block_till_done()
+    assert hass.states.get(WASHER).attributes["status"] == "ended"
+
+
+async def test_an_end_waits_for_an_update_still_on_the_wire(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Two calls at once (a parallel automation): the end goes after the update."""
+    release = asyncio.Event()
+    order: list[str] = []
+
+    async def slow_put(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
+        await release.wait()
+        order.append("PUT answered")
+        return AiohttpClientMockResponse(
+            method, url, json=stream_answer("started", "a")
+        )
+
+    async def delete(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
+        order.append("DELETE sent")
+        return AiohttpClientMockResponse(method, url, json=stream_answer("ended", "a"))
+
+    aioclient_mock.put(STREAM_URL, side_effect=slow_put)
+    aioclient_mock.delete(STREAM_URL, side_effect=delete)
+    update = hass.async_create_task(
+        act(
+            hass,
+            "stream_live_activity",
+            {"stream_key": "washer", "title": "W", "type": "alert", "message": "m"},
+        )
+    )
+    await asyncio.sleep(0.01)
+    async with asyncio.timeout(2):  # it queues at once instead of waiting
+        response = await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    assert response["queued"] is True
+    release.set()
+    await update
+    await until(lambda: loaded_entry.runtime_data.client.streams.idle)
+    await hass.async_block_till_done()
+    assert order == ["PUT answered", "DELETE sent"]
     assert hass.states.get(WASHER).attributes["status"] == "ended"

@@ -158,14 +158,20 @@ class ActivitySmithClient:
         await self.streams.async_close()
 
     async def _stream_request(self, request: StreamRequest) -> JsonObject:
-        """Send a stream request now if the budget allows, else queue it."""
-        if not self.streams.is_waiting(
-            request.stream_key
-        ) and not self.budget.try_spend(stream=request.method == "PUT"):
-            try:
-                return await self._send_queued(request)
-            except RetryLater:
-                pass  # the budget is paused now; the request waits with the others
+        """Send a stream request now if the budget allows, else queue it.
+
+        A request of a stream that has one waiting or on the wire always queues behind
+        it, so an end is never overtaken by an older update.
+        """
+        key = request.stream_key
+        if not self.streams.busy(key) and not self.budget.try_spend(
+            stream=request.method == "PUT"
+        ):
+            async with self.streams.sending(key):
+                try:
+                    return await self._send_queued(request)
+                except RetryLater:
+                    pass  # the budget is paused now; the request waits with the others
         wait = self.streams.enqueue(request)
         return {
             "success": True,

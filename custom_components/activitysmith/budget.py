@@ -131,6 +131,8 @@ class StreamQueue:
         self._budget = budget
         self._send = send
         self._pending: dict[str, list[StreamRequest]] = {}
+        # Held while a request of a stream is on the wire, so none overtakes another.
+        self._sending: dict[str, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
         self.on_result: ResultListener | None = None
 
@@ -146,9 +148,14 @@ class StreamQueue:
         """Nothing waits and nothing is being sent."""
         return not self._pending and (self._task is None or self._task.done())
 
-    def is_waiting(self, stream_key: str) -> bool:
-        """Whether earlier requests of this stream still wait (a new one must queue)."""
-        return stream_key in self._pending
+    def busy(self, stream_key: str) -> bool:
+        """Whether a request of this stream waits or is on the wire (a new one queues)."""
+        lock = self._sending.get(stream_key)
+        return stream_key in self._pending or (lock is not None and lock.locked())
+
+    def sending(self, stream_key: str) -> asyncio.Lock:
+        """The lock to hold while a request of this stream is on the wire."""
+        return self._sending.setdefault(stream_key, asyncio.Lock())
 
     def enqueue(self, request: StreamRequest) -> float:
         """Queue a request, coalescing it; return the seconds until it may go."""
@@ -181,14 +188,15 @@ class StreamQueue:
                 await asyncio.sleep(wait)
                 continue
             self._pop(key)
-            try:
-                result: dict[str, Any] | Exception = await self._send(request)
-            except RetryLater as err:
-                self._budget.pause(err.seconds)
-                self._requeue(request)
-                continue
-            except Exception as err:
-                result = err
+            async with self.sending(key):
+                try:
+                    result: dict[str, Any] | Exception = await self._send(request)
+                except RetryLater as err:
+                    self._budget.pause(err.seconds)
+                    self._requeue(request)
+                    continue
+                except Exception as err:
+                    result = err
             if self.on_result is not None:
                 self.on_result(request, result)
 
