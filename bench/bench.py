@@ -32,18 +32,23 @@ import time
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CHURN_SECONDS = float(os.environ.get("BENCH_CHURN_SECONDS", "60"))
+# BENCH_SMOKE=1 (scripts/check-ha-release): a short run that checks that everything
+# works, without timing targets (another release, or a busy machine, times differently).
+SMOKE = bool(os.environ.get("BENCH_SMOKE"))
+CHURN_SECONDS = float(os.environ.get("BENCH_CHURN_SECONDS", "3" if SMOKE else "60"))
 CHURN_RATE = 20  # updates per second
 CONNECTION_CALLS = 200
 TIMED_CALLS = 1000  # many samples, so the medians are stable
 WARMUP_CALLS = 50
 TARGETS = {
-    "overhead_ratio_median": 1.5,
     "connections_for_200_calls": 2,
     "max_requests_in_any_60s": 60,
-    "final_state_after_budget_allowed_s": 2.0,
     "blocking_call_warnings": 0,
-}
+} | (
+    {}
+    if SMOKE
+    else {"overhead_ratio_median": 1.5, "final_state_after_budget_allowed_s": 2.0}
+)
 START_STATE = {
     "title": "Nightly backup",
     "type": "segmented_progress",
