@@ -10,9 +10,11 @@ from typing import Any
 from awesomeversion import AwesomeVersion
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import selector, service
 from homeassistant.helpers.translation import async_get_translations
 from PIL import Image
 import pytest
+import voluptuous as vol
 import yaml
 
 from custom_components.activitysmith import services as services_module
@@ -76,14 +78,27 @@ def test_every_exception_translation_is_used_and_every_used_one_exists() -> None
     assert used <= defined
 
 
+def selectors(fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every selector of these fields, including those of object selectors' fields."""
+    found = []
+    for field in fields.values():
+        found.append(field["selector"])
+        if inner := (field["selector"].get("object") or {}).get("fields"):
+            found += selectors(inner)
+    return found
+
+
 def test_selector_options_are_translated() -> None:
-    """Every option of a translated select has a label."""
+    """Every option of a translated select has a label, nested ones included."""
+    checked = 0
     for action in SERVICES_YAML.values():
-        for field in action["fields"].values():
-            select = field["selector"].get("select")
+        for found in selectors(action["fields"]):
+            select = found.get("select")
             if select and "translation_key" in select:
                 labels = TRANSLATIONS["selector"][select["translation_key"]]["options"]
                 assert set(select["options"]) <= labels.keys()
+                checked += 1
+    assert checked > len(SERVICES_YAML)  # nested selects were reached too
 
 
 def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
@@ -125,3 +140,32 @@ async def test_translations_load_in_home_assistant(
     """Home Assistant itself reads the translation file (a malformed one fails here)."""
     exceptions = await async_get_translations(hass, "en", "exceptions", [DOMAIN])
     assert exceptions[f"component.{DOMAIN}.exceptions.rate_limited.message"]
+
+
+@pytest.mark.parametrize("action", sorted(REGISTERED))
+def test_every_selector_is_valid_for_home_assistant(action: str) -> None:
+    """Home Assistant's own selector schema accepts each field's selector."""
+    for name, field in SERVICES_YAML[action]["fields"].items():
+        try:
+            selector.validate_selector(field["selector"])
+        except vol.Invalid as err:
+            pytest.fail(f"{action}.{name}: {err}")
+
+
+async def test_home_assistant_reads_every_action_description(
+    hass: HomeAssistant, loaded_entry: Any
+) -> None:
+    """services.yaml loads in Home Assistant, anchors and nested fields included."""
+    descriptions = (await service.async_get_all_descriptions(hass))[DOMAIN]
+    assert descriptions.keys() == REGISTERED.keys()
+    metrics = descriptions["start_live_activity"]["fields"]["metrics"]["selector"]
+    assert metrics["object"]["multiple"] is True
+    assert set(metrics["object"]["fields"]) == {"label", "value", "unit", "color"}
+    button = descriptions["end_live_activity_stream"]["fields"]["secondary_action"]
+    assert set(button["selector"]["object"]["fields"]) == {
+        "title",
+        "type",
+        "url",
+        "method",
+        "body",
+    }
