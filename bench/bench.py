@@ -115,6 +115,7 @@ async def setup_home_assistant(config_dir: Path, api_url: str) -> tuple[Any, Any
     from homeassistant.setup import async_setup_component  # noqa: PLC0415
 
     hass = core.HomeAssistant(str(config_dir))
+    hass.config.skip_pip = True  # never install into the project's pinned .venv
     loader.async_setup(hass)
     enable()  # as in production: report blocking calls in the event loop
     # The core as `hass` builds it, minus the UI (whose package the tests do not pin).
