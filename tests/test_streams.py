@@ -117,7 +117,6 @@ async def test_first_put_creates_the_stream_sensor(
     assert sent_bodies(aioclient_mock) == snapshot
 
 
-@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.usefixtures("started_washer")
 async def test_updates_merge_and_change_state_and_attributes(
     hass: HomeAssistant,
@@ -145,11 +144,9 @@ async def test_updates_merge_and_change_state_and_attributes(
     assert state.attributes["percentage"] == 60
 
 
-@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.usefixtures("started_washer")
 async def test_rotated_replaces_the_id_and_keeps_the_previous_one(
     hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Rotation: a new activity id, the old one kept as previous_activity_id."""
@@ -165,11 +162,9 @@ async def test_rotated_replaces_the_id_and_keeps_the_previous_one(
     assert state.attributes["operation"] == "rotated"
 
 
-@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.usefixtures("started_washer")
 async def test_paused_has_no_activity_and_noop_changes_nothing_on_the_phone(
     hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
     put_answers: list[dict[str, Any]],
 ) -> None:
     """Paused leaves no current id; noop keeps the id and records the operation."""
@@ -194,7 +189,6 @@ async def test_paused_has_no_activity_and_noop_changes_nothing_on_the_phone(
     assert state.attributes["previous_activity_id"] == "act-1"
 
 
-@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.usefixtures("started_washer")
 async def test_delete_ends_the_stream_with_a_final_state(
     hass: HomeAssistant,
@@ -221,7 +215,6 @@ async def test_delete_ends_the_stream_with_a_final_state(
     assert "auto_dismiss_seconds" not in state.attributes
 
 
-@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.usefixtures("started_washer")
 async def test_delete_without_content_sends_no_body_and_restart_begins_anew(
     hass: HomeAssistant,
@@ -248,7 +241,6 @@ async def test_delete_without_content_sends_no_body_and_restart_begins_anew(
     assert state.attributes["previous_activity_id"] is None
 
 
-@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.usefixtures("started_washer")
 async def test_ending_an_unknown_stream_is_reported_clearly(
     hass: HomeAssistant,
@@ -270,7 +262,6 @@ async def test_ending_an_unknown_stream_is_reported_clearly(
     assert hass.states.get(WASHER).attributes["status"] == "ended"
 
 
-@pytest.mark.usefixtures("loaded_entry")
 @pytest.mark.usefixtures("started_washer")
 async def test_other_failures_ending_a_stream_leave_it_running(
     hass: HomeAssistant,
@@ -331,7 +322,6 @@ async def test_streams_survive_a_restart(
 @pytest.mark.usefixtures("started_washer")
 async def test_deleting_a_stream_sensor_forgets_the_stream(
     hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     put_answers: list[dict[str, Any]],
@@ -403,7 +393,6 @@ async def test_update_can_target_the_live_activity_sensor(
 )
 async def test_targeting_errors_are_translated(
     hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
     data: dict[str, Any],
     key: str,
 ) -> None:
@@ -416,7 +405,6 @@ async def test_targeting_errors_are_translated(
 @pytest.mark.usefixtures("loaded_entry")
 async def test_targeting_a_paused_stream_says_there_is_no_activity(
     hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
     put_answers: list[dict[str, Any]],
 ) -> None:
     """A paused stream has no activity to update."""
@@ -436,7 +424,6 @@ LIMIT_BODY = {
 
 async def test_limit_error_names_the_numbers_and_raises_a_repair_until_a_start(
     hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
     put_answers: list[dict[str, Any]],
