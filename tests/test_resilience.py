@@ -12,6 +12,7 @@ import aiohttp
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
@@ -21,6 +22,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 
 from custom_components.activitysmith.api import API_BASE_URL
 from custom_components.activitysmith.budget import RequestBudget
+from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (
     CHANGE_RESPONSE,
@@ -359,3 +361,35 @@ async def test_an_end_waits_for_an_update_still_on_the_wire(
     await hass.async_block_till_done()
     assert order == ["PUT answered", "DELETE sent"]
     assert hass.states.get(WASHER).attributes["status"] == "ended"
+
+
+async def test_a_queued_stream_start_refused_for_the_limit_raises_the_repair_issue(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The limit explains itself in Repairs even when no action awaited the answer."""
+    client = loaded_entry.runtime_data.client
+    client.budget.pause(0.2)
+    aioclient_mock.put(
+        STREAM_URL,
+        status=429,
+        json={
+            "error": "Live Activity limit reached",
+            "message": "x",
+            "limit": 4,
+            "active": 4,
+        },
+    )
+    response = await act(
+        hass,
+        "stream_live_activity",
+        {"stream_key": "washer", "title": "W", "type": "alert", "message": "m"},
+    )
+    assert response["queued"] is True
+    await until(lambda: client.streams.idle)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(
+        DOMAIN, f"live_activity_limit_{loaded_entry.entry_id}"
+    )

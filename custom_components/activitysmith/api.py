@@ -90,7 +90,7 @@ class ActivitySmithClient:
         self._base_url = (base_url or API_BASE_URL).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self.budget = budget or RequestBudget()
-        self.streams = StreamQueue(self.budget, self._send_queued)
+        self.streams = StreamQueue(self.budget, self._send_stream)
         self.last_errors: dict[str, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
@@ -169,7 +169,7 @@ class ActivitySmithClient:
         ):
             async with self.streams.sending(key):
                 try:
-                    return await self._send_queued(request)
+                    return await self._send_stream(request)
                 except RetryLater:
                     pass  # the budget is paused now; the request waits with the others
         wait = self.streams.enqueue(request)
@@ -181,7 +181,7 @@ class ActivitySmithClient:
             "retry_after": round(wait, 1),
         }
 
-    async def _send_queued(self, request: StreamRequest) -> JsonObject:
+    async def _send_stream(self, request: StreamRequest) -> JsonObject:
         """Send a stream request whose budget is already spent."""
         try:
             return await self._request(

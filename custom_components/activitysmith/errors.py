@@ -66,17 +66,23 @@ async def call_api(
     try:
         return await request
     except ActivitySmithError as err:
-        raise _reported(hass, entry, err, not_found, placeholders) from err
+        act_on_failure(hass, entry, err)
+        key, details = _translation_for(err, not_found)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={**placeholders, **details},
+        ) from err
 
 
-def _reported(
-    hass: HomeAssistant,
-    entry: ActivitySmithConfigEntry,
-    err: ActivitySmithError,
-    not_found: str,
-    placeholders: dict[str, str],
-) -> HomeAssistantError:
-    """Act on a failure (reauth, repair issue) and build the error the user sees."""
+def act_on_failure(
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry, err: Exception
+) -> None:
+    """Act on what a failure means beyond its message.
+
+    A rejected key asks for a new one; the Live Activity limit raises a repair issue.
+    Used for queued stream requests too, whose failure reaches no action.
+    """
     if isinstance(err, ActivitySmithAuthError):
         entry.async_start_reauth(hass)
     if isinstance(err, ActivitySmithLiveActivityLimitError):
@@ -93,12 +99,6 @@ def _reported(
                 "title": entry.title,
             },
         )
-    key, details = _translation_for(err, not_found)
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={**placeholders, **details},
-    )
 
 
 def clear_limit_issue(hass: HomeAssistant, entry: ActivitySmithConfigEntry) -> None:

@@ -28,8 +28,8 @@ from .activities import STATUS_ENDED, ActivityRecord
 from .budget import ResultListener, StreamRequest
 from .const import DOMAIN
 from .content import Phase
-from .errors import call_api, checked, clear_limit_issue
-from .exceptions import ActivitySmithAuthError, ActivitySmithNotFoundError
+from .errors import act_on_failure, call_api, checked, clear_limit_issue
+from .exceptions import ActivitySmithNotFoundError
 from .models import ActionHandler, ActivitySmithConfigEntry, entry_for
 from .schemas import (
     ATTR_ACTIVITY_ID,
@@ -252,9 +252,8 @@ def stream_result_recorder(
             request.stream_key,
             result,
         )
-        if isinstance(result, ActivitySmithAuthError):
-            entry.async_start_reauth(hass)
-        elif (
+        act_on_failure(hass, entry, result)
+        if (
             isinstance(result, ActivitySmithNotFoundError)
             and request.method == "DELETE"
         ):
