@@ -20,6 +20,7 @@ from .validators import (
     NON_EMPTY_TEXT,
     action_button,
     number,
+    target_of,
     text,
     whole_number,
 )
@@ -312,10 +313,8 @@ def request_body(
     for name in ("action", "secondary_action", "alert"):
         if name in data:
             body[name] = data[name]
-    if channels_key and "channels" in data:
-        body.update(
-            {"target": {"channels": data["channels"]}}
-            if channels_key == "target"
-            else {"channels": data["channels"]}
-        )
+    if channels_key == "target":
+        body |= target_of(data)
+    elif channels_key == "channels" and "channels" in data:
+        body["channels"] = data["channels"]
     return body

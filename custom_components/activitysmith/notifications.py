@@ -26,6 +26,7 @@ from .validators import (
     action_button as notification_action,
     https_url,
     number,
+    target_of,
     text,
     whole_number,
 )
@@ -84,9 +85,7 @@ def push_notification_body(data: dict[str, Any]) -> dict[str, Any]:
             translation_domain=DOMAIN, translation_key="media_with_actions"
         )
     body = {name: value for name, value in data.items() if name in PUSH_FIELDS}
-    if "channels" in data:
-        body["target"] = {"channels": data["channels"]}
-    return body
+    return body | target_of(data)
 
 
 PUSH_FIELDS: Final = frozenset(
@@ -106,9 +105,7 @@ async def _send_push_notification(call: ServiceCall) -> ServiceResponse:
 async def _set_badge_count(call: ServiceCall) -> ServiceResponse:
     """Show a number on the ActivitySmith app icon (0 clears it)."""
     entry = entry_for(call)
-    body: dict[str, Any] = {"badge": call.data["badge"]}
-    if "channels" in call.data:
-        body["target"] = {"channels": call.data["channels"]}
+    body = {"badge": call.data["badge"]} | target_of(call.data)
     client = entry.runtime_data.client
     return await call_api(call.hass, entry, client.set_badge(body))
 

@@ -7,7 +7,7 @@ short explanation that the translated error message quotes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 import math
 from typing import Any, Final
 
@@ -102,3 +102,8 @@ ACTION_SHAPE: Final = vol.Schema(
     }
 )
 CHANNELS: Final = vol.All(cv.ensure_list, [NON_EMPTY_TEXT], vol.Length(min=1))
+
+
+def target_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The request's `target` for the channels in flat action data (none: no target)."""
+    return {"target": {"channels": data["channels"]}} if "channels" in data else {}
