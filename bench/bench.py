@@ -126,7 +126,9 @@ async def setup_home_assistant(config_dir: Path, api_url: str) -> tuple[Any, Any
     await hass.async_start()
     if not await async_setup_component(hass, "activitysmith", {}):
         raise RuntimeError("the integration did not load")
-    sys.modules["custom_components.activitysmith.api"].API_BASE_URL = f"{api_url}/api"
+    sys.modules[
+        "custom_components.activitysmith.client.http"
+    ].API_BASE_URL = f"{api_url}/api"
     flow = await hass.config_entries.flow.async_init(
         "activitysmith", context={"source": "user"}
     )

@@ -7,16 +7,19 @@ import re
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
+from syrupy.assertion import SnapshotAssertion
 
-from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith import PLATFORMS
+from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.config_flow import unique_id_for
 from custom_components.activitysmith.const import DOMAIN
 
@@ -28,6 +31,12 @@ KEY_CHECK_URL = re.compile(
 )
 
 
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots that know Home Assistant's types (states, registry entries...)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components/."""
@@ -36,7 +45,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture(autouse=True)
 def no_retry_delay() -> Generator[None]:
     """Retries happen at once in tests; their count and order are what matter."""
-    with patch("custom_components.activitysmith.api.RETRY_DELAYS", (0.0, 0.0)):
+    with patch("custom_components.activitysmith.client.http.RETRY_DELAYS", (0.0, 0.0)):
         yield
 
 
@@ -76,11 +85,21 @@ async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None
 
 
 @pytest.fixture
+def platforms() -> list[Platform]:
+    """The platforms `loaded_entry` sets up (parametrize to narrow them)."""
+    return PLATFORMS
+
+
+@pytest.fixture
 async def loaded_entry(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, valid_key: Any
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    valid_key: Any,
+    platforms: list[Platform],
 ) -> MockConfigEntry:
     """The entry, set up with a valid key."""
-    await setup_integration(hass, mock_config_entry)
+    with patch("custom_components.activitysmith.PLATFORMS", platforms):
+        await setup_integration(hass, mock_config_entry)
     return mock_config_entry
 
 

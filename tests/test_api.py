@@ -14,11 +14,13 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
 
-from custom_components.activitysmith.api import API_BASE_URL, ActivitySmithClient
-from custom_components.activitysmith.exceptions import (
+from custom_components.activitysmith.client import (
+    API_BASE_URL,
     ActivitySmithApiError,
     ActivitySmithAuthError,
     ActivitySmithBadRequestError,
+    ActivitySmithBudgetExhaustedError,
+    ActivitySmithClient,
     ActivitySmithConnectionError,
     ActivitySmithForbiddenError,
     ActivitySmithLiveActivityLimitError,
@@ -28,6 +30,7 @@ from custom_components.activitysmith.exceptions import (
     ActivitySmithResponseError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
+    RequestBudget,
 )
 
 from .conftest import API_KEY, mock_key_check
@@ -300,7 +303,30 @@ async def test_key_check_respects_the_budget(
 ) -> None:
     """With the budget spent, the key check fails fast without a request."""
     client.budget.pause(30)
-    with pytest.raises(ActivitySmithRateLimitError) as raised:
+    with pytest.raises(ActivitySmithBudgetExhaustedError) as raised:
         await client.check_api_key()
     assert raised.value.retry_after == pytest.approx(30, abs=1)
     assert aioclient_mock.call_count == 0
+
+
+async def test_close_sends_waiting_ends_and_drops_waiting_updates(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """On unload an end still goes if the budget has room; updates are dropped."""
+    budget = RequestBudget(limit=60, window=60, stream_spacing=60)
+    client = ActivitySmithClient(async_get_clientsession(hass), API_KEY, budget=budget)
+    aioclient_mock.put(f"{API_BASE_URL}/live-activity/stream/dryer", json={})
+    aioclient_mock.delete(f"{API_BASE_URL}/live-activity/stream/washer", json={})
+    await client.put_stream("dryer", {"v": 0})  # streams must now wait a minute
+    assert (await client.put_stream("washer", {"v": 1}))["queued"]
+    assert (await client.end_stream("washer"))["queued"]
+    assert (await client.put_stream("dryer", {"v": 1}))["queued"]
+    await client.async_close()
+    assert [(method, str(url)) for method, url, _, _ in aioclient_mock.mock_calls] == [
+        ("PUT", f"{API_BASE_URL}/live-activity/stream/dryer"),
+        ("DELETE", f"{API_BASE_URL}/live-activity/stream/washer"),
+    ]
+    assert client.streams.pending == {}
+    assert "dryer" in caplog.text

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.exceptions import ServiceValidationError
 import pytest
 import voluptuous as vol
 
 from custom_components.activitysmith import content
 from custom_components.activitysmith.content import (
     ACTIVITY_TYPES,
-    ALL_CONTENT_FIELDS,
     COMMON_FIELDS,
     FIELDS,
-    ContentError,
 )
 
 from .conftest import EXAMPLE_CHANGE, EXAMPLE_CONTENT
@@ -59,7 +58,7 @@ def test_each_example_passes_every_rule(activity_type: str) -> None:
     [
         (activity_type, field)
         for activity_type, row in ACTIVITY_TYPES.items()
-        for field in sorted(ALL_CONTENT_FIELDS - COMMON_FIELDS - row.fields)
+        for field in sorted(FIELDS.keys() - COMMON_FIELDS - row.fields)
     ],
 )
 def test_a_field_the_type_does_not_use_is_an_error(
@@ -67,10 +66,13 @@ def test_a_field_the_type_does_not_use_is_an_error(
 ) -> None:
     """Fields outside a type's row are rejected, never silently dropped."""
     state = {**EXAMPLE_CONTENT[activity_type], field: SAMPLE_VALUE[field]}
-    with pytest.raises(ContentError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         content.validate(state, "start", {})
     assert raised.value.translation_key == "field_not_for_type"
-    assert raised.value.placeholders == {"field": field, "type": activity_type}
+    assert raised.value.translation_placeholders == {
+        "field": field,
+        "type": activity_type,
+    }
 
 
 @pytest.mark.parametrize(
@@ -110,7 +112,7 @@ def test_a_start_without_a_required_field_is_an_error(
     """Each type names what it cannot start without."""
     state = dict(EXAMPLE_CONTENT[activity_type])
     del state[missing]
-    with pytest.raises(ContentError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         content.validate(state, "start", {})
     assert raised.value.translation_key == key
 
@@ -127,17 +129,20 @@ def test_progress_accepts_value_with_upper_limit_instead_of_percentage() -> None
 )
 def test_value_and_upper_limit_go_together(given: str, other: str) -> None:
     """One without the other is an error, whatever the type."""
-    with pytest.raises(ContentError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         content.validate({"title": "T", given: 3}, "update", {})
-    assert raised.value.placeholders == {"field": given, "other": other}
+    assert raised.value.translation_placeholders == {"field": given, "other": other}
 
 
 def test_current_step_cannot_exceed_number_of_steps() -> None:
     """The step must lie within the steps."""
     state = {**EXAMPLE_CONTENT["segmented_progress"], "current_step": 4}
-    with pytest.raises(ContentError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         content.validate(state, "update", {})
-    assert raised.value.placeholders == {"current_step": "4", "number_of_steps": "3"}
+    assert raised.value.translation_placeholders == {
+        "current_step": "4",
+        "number_of_steps": "3",
+    }
 
 
 def test_timer_counting_up_needs_no_duration() -> None:
@@ -153,11 +158,11 @@ def test_timer_update_may_leave_the_duration_out() -> None:
 @pytest.mark.parametrize("activity_type", ["metrics", "stats", "timer"])
 def test_secondary_action_only_on_types_that_show_it(activity_type: str) -> None:
     """A second button only exists on alert, progress and segmented progress."""
-    with pytest.raises(ContentError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         content.validate(
             dict(EXAMPLE_CONTENT[activity_type]), "start", {"secondary_action": {}}
         )
-    assert raised.value.placeholders["field"] == "secondary_action"
+    assert raised.value.translation_placeholders["field"] == "secondary_action"
 
 
 def test_unknown_type_checks_only_the_general_rules() -> None:

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import API_KEY, EXAMPLE_CONTENT, START_RESPONSE, START_URL, stream_answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 import re
@@ -69,12 +70,12 @@ def test_every_action_and_field_is_translated_and_has_an_icon(action: str) -> No
 
 def test_every_exception_translation_is_used_and_every_used_one_exists() -> None:
     """No translation key is missing, none is dead."""
-    source = "\n".join(path.read_text() for path in INTEGRATION.glob("*.py"))
+    source = "\n".join(path.read_text() for path in INTEGRATION.rglob("*.py"))
     quoted = set(re.findall(r'"([a-z_]+)"', source))
     defined = set(TRANSLATIONS["exceptions"])
     assert defined <= quoted
     used = set(re.findall(r'translation_key="([a-z_]+)"', source))
-    used |= set(re.findall(r'ContentError\(\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'_broken_rule\(\s*"([a-z_]+)"', source))
     used |= set(re.findall(r'not_found="([a-z_]+)"', source))
     assert used <= defined
 
@@ -168,3 +169,22 @@ def test_home_assistant_reads_every_action_description() -> None:
         "method",
         "body",
     }
+
+
+def test_the_client_imports_nothing_from_home_assistant() -> None:
+    """client/ could be published as a library as it is."""
+    offending = [
+        f"{path.name}: {name}"
+        for path in (INTEGRATION / "client").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+        )
+        if name.split(".")[0] == "homeassistant"
+        or (isinstance(node, ast.ImportFrom) and node.level > 1)
+    ]
+    assert list((INTEGRATION / "client").glob("*.py"))
+    assert offending == []

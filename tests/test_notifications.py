@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith.client import API_BASE_URL
 
 from .conftest import act, sent_bodies
 

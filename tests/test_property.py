@@ -26,7 +26,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 import yaml
 
-from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import EXAMPLE_CONTENT, START_RESPONSE, stream_answer

@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMockResponse,
 )
 
-from custom_components.activitysmith.api import API_BASE_URL
-from custom_components.activitysmith.budget import RequestBudget
+from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.client.budget import RequestBudget
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (
@@ -49,7 +49,7 @@ OK_PUT = {"json": stream_answer("updated", "act-1")}
 def small_budget() -> Generator[None]:
     """6 requests per 0.5 s (5 for streams), so waiting for the budget takes moments."""
     with patch(
-        "custom_components.activitysmith.api.RequestBudget",
+        "custom_components.activitysmith.client.http.RequestBudget",
         partial(RequestBudget, limit=6, window=0.5, stream_spacing=0.0),
     ):
         yield
@@ -98,7 +98,7 @@ async def test_stream_burst_is_coalesced_and_the_newest_state_delivered(
     assert state.attributes["percentage"] == 19
 
     client = loaded_entry.runtime_data.client
-    await until(lambda: client.streams.idle)
+    await client.async_wait_for_streams()
     await hass.async_block_till_done()
     percentages = [
         body["content_state"]["percentage"] for body in sent_bodies(aioclient_mock)
@@ -130,7 +130,7 @@ async def test_an_end_waits_behind_nothing_older_and_is_never_dropped(
     assert response["queued"] is True
     assert client.streams.pending == {"washer": ["DELETE"]}
 
-    await until(lambda: client.streams.idle)
+    await client.async_wait_for_streams()
     await hass.async_block_till_done()
     methods = [call[0] for call in aioclient_mock.mock_calls[1:]]
     assert methods == ["PUT"] * 4 + ["DELETE"]
@@ -163,7 +163,7 @@ async def test_a_server_429_on_a_stream_queues_it_instead_of_failing(
         {"stream_key": "washer", "title": "W", "type": "progress", "percentage": 5},
     )
     assert response["queued"] is True
-    await until(lambda: loaded_entry.runtime_data.client.streams.idle)
+    await loaded_entry.runtime_data.client.async_wait_for_streams()
     await hass.async_block_till_done()
     assert hass.states.get(WASHER).attributes["operation"] == "updated"
 
@@ -188,7 +188,7 @@ async def test_actions_that_cannot_wait_fail_fast_when_the_budget_is_spent(
     budget = loaded_entry.runtime_data.client.budget
     budget.limit = 60  # a minute-long window, so nothing leaves it during the test
     budget.window = 60.0
-    while not budget.try_spend():
+    while budget.try_spend():
         pass
     with pytest.raises(HomeAssistantError) as raised:
         await act(hass, action, data)
@@ -307,7 +307,7 @@ async def test_a_queued_request_rejected_later_is_reported(
         "stream_live_activity",
         {"stream_key": "washer", "title": "W", "type": "alert", "message": "m"},
     )
-    await until(lambda: client.streams.idle)
+    await client.async_wait_for_streams()
     await hass.async_block_till_done()
     assert "Queued PUT of stream washer failed" in caplog.text
     assert hass.config_entries.flow.async_progress()
@@ -317,7 +317,7 @@ async def test_a_queued_request_rejected_later_is_reported(
     )
     client.budget.pause(0.2)
     await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
-    await until(lambda: client.streams.idle)
+    await client.async_wait_for_streams()
     await hass.async_block_till_done()
     assert hass.states.get(WASHER).attributes["status"] == "ended"
 
@@ -357,7 +357,7 @@ async def test_an_end_waits_for_an_update_still_on_the_wire(
     assert response["queued"] is True
     release.set()
     await update
-    await until(lambda: loaded_entry.runtime_data.client.streams.idle)
+    await loaded_entry.runtime_data.client.async_wait_for_streams()
     await hass.async_block_till_done()
     assert order == ["PUT answered", "DELETE sent"]
     assert hass.states.get(WASHER).attributes["status"] == "ended"
@@ -388,7 +388,7 @@ async def test_a_queued_stream_start_refused_for_the_limit_raises_the_repair_iss
         {"stream_key": "washer", "title": "W", "type": "alert", "message": "m"},
     )
     assert response["queued"] is True
-    await until(lambda: client.streams.idle)
+    await client.async_wait_for_streams()
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(
         DOMAIN, f"live_activity_limit_{loaded_entry.entry_id}"

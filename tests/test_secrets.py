@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.activitysmith.api import API_BASE_URL
+from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (

@@ -7,7 +7,6 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -28,25 +27,6 @@ from .conftest import (
 )
 
 SENSOR = "sensor.activitysmith_live_activity"
-
-
-async def test_sensor_is_a_named_entity_of_a_service_device(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """One sensor per entry, translated name, on the entry's service device."""
-    entity = entity_registry.async_get(SENSOR)
-    assert entity is not None
-    assert entity.unique_id == f"{loaded_entry.entry_id}_live_activity"
-    assert entity.translation_key == "live_activity"
-    device = device_registry.async_get(entity.device_id)
-    assert device.entry_type is dr.DeviceEntryType.SERVICE
-    assert device.name == "ActivitySmith"
-    state = hass.states.get(SENSOR)
-    assert state.state == "unknown"
-    assert state.attributes["friendly_name"] == "ActivitySmith Live Activity"
 
 
 @pytest.mark.usefixtures("loaded_entry")

@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from syrupy.assertion import SnapshotAssertion
 from yarl import URL
 
-from custom_components.activitysmith.api import API_BASE_URL
-from custom_components.activitysmith.budget import RequestBudget
+from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.client.budget import RequestBudget
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (
@@ -50,7 +50,7 @@ WASHER_START = {
 def no_stream_spacing() -> Generator[None]:
     """These tests are about what streams do, not their pacing (see test_budget)."""
     with patch(
-        "custom_components.activitysmith.api.RequestBudget",
+        "custom_components.activitysmith.client.http.RequestBudget",
         partial(RequestBudget, stream_spacing=0.0),
     ):
         yield

@@ -1,31 +1,25 @@
-"""The ActivitySmith integration: iPhone Live Activities, pushes, badge and widgets."""
+"""The ActivitySmith integration: iPhone Live Activities, pushes, badge and widgets.
+
+Set-up and unload of a config entry; the actions are registered once in `async_setup`.
+"""
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_API_KEY, Platform, __version__ as HA_VERSION
+from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .activities import ActivityTracker
-from .api import ActivitySmithClient
-from .const import DOMAIN, VERSION
-from .exceptions import ActivitySmithAuthError, ActivitySmithError
-from .models import ActivitySmithConfigEntry, ActivitySmithData
-from .services import async_setup_services, stream_result_recorder
+from .client import ActivitySmithAuthError, ActivitySmithError
+from .const import DOMAIN
+from .models import ActivitySmithConfigEntry, ActivitySmithData, create_client
+from .services import async_setup_services
+from .store import ActivityTracker
+from .streams import stream_result_recorder
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
-USER_AGENT = f"HomeAssistant/{HA_VERSION} activitysmith-home-assistant/{VERSION}"
-
-
-def create_client(hass: HomeAssistant, api_key: str) -> ActivitySmithClient:
-    """Build a client on Home Assistant's shared aiohttp session."""
-    return ActivitySmithClient(
-        async_get_clientsession(hass), api_key, user_agent=USER_AGENT
-    )
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -52,7 +46,7 @@ async def async_setup_entry(
     activities = ActivityTracker(hass, entry.entry_id)
     await activities.async_load()
     entry.runtime_data = ActivitySmithData(client=client, activities=activities)
-    client.streams.on_result = stream_result_recorder(hass, entry)
+    client.on_stream_result = stream_result_recorder(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

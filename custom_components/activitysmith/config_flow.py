@@ -16,9 +16,9 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from . import create_client
+from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
-from .exceptions import ActivitySmithAuthError, ActivitySmithError
+from .models import create_client
 
 _LOGGER = logging.getLogger(__name__)
 

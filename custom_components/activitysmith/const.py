@@ -5,3 +5,13 @@ from typing import Final
 DOMAIN: Final = "activitysmith"
 # Keep in step with manifest.json (a test checks it); sent in the User-Agent header.
 VERSION: Final = "0.1.0"
+
+# Action data keys that several modules read.
+ATTR_ACTIVITY_ID: Final = "activity_id"
+ATTR_STREAM_KEY: Final = "stream_key"
+ATTR_AUTO_DISMISS_MINUTES: Final = "auto_dismiss_minutes"
+ATTR_AUTO_DISMISS_SECONDS: Final = "auto_dismiss_seconds"
+
+# Unique-id keys of the activity sensors (after the entry id), which actions resolve.
+LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"
+STREAM_SENSOR_PREFIX: Final = "stream_"

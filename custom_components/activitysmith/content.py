@@ -4,6 +4,7 @@
 action data); `ACTIVITY_TYPES` says which fields each type uses and which rules its content
 must follow. Validation, partial-update merging and the request builder all read these two
 tables, so a new field or type is a row here plus its translations, never a new code path.
+A broken rule is raised here as a translated `ServiceValidationError` naming the rule.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
+from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS, DOMAIN
 from .validators import (
     CHANNELS,
     NON_EMPTY_TEXT,
@@ -44,14 +47,13 @@ MAX_METRICS: Final = 8
 MAX_METRIC_TEXT: Final = 64
 
 
-class ContentError(Exception):
-    """Content that breaks a rule of its type; carries a translation key for the user."""
-
-    def __init__(self, translation_key: str, **placeholders: str) -> None:
-        """Name the broken rule and the values that explain it."""
-        super().__init__(translation_key, placeholders)
-        self.translation_key = translation_key
-        self.placeholders = placeholders
+def _broken_rule(translation_key: str, **placeholders: str) -> ServiceValidationError:
+    """The translated error for content that breaks a rule of its type."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+    )
 
 
 def _symbol_or_object(key: str) -> vol.Any:
@@ -132,7 +134,7 @@ def requires(*names: str) -> Rule:
     def check(activity_type: str, content: Content, phase: Phase) -> None:
         for name in names:
             if name not in content:
-                raise ContentError("field_required", field=name, type=activity_type)
+                raise _broken_rule("field_required", field=name, type=activity_type)
 
     return check
 
@@ -145,7 +147,7 @@ def requires_one_of(*groups: tuple[str, ...]) -> Rule:
             choices = " or ".join(
                 " with ".join(f"`{n}`" for n in group) for group in groups
             )
-            raise ContentError("fields_required", choices=choices, type=activity_type)
+            raise _broken_rule("fields_required", choices=choices, type=activity_type)
 
     return check
 
@@ -159,25 +161,25 @@ def _countdown_needs_duration(
         and content.get("counts_down", True)
         and "duration_seconds" not in content
     ):
-        raise ContentError("countdown_needs_duration")
+        raise _broken_rule("countdown_needs_duration")
 
 
 def _title_required(activity_type: str, content: Content, phase: Phase) -> None:
     """The API needs a title in every content state, not only the first."""
     if "title" not in content:
-        raise ContentError("title_required")
+        raise _broken_rule("title_required")
 
 
 def _value_with_upper_limit(activity_type: str, content: Content, phase: Phase) -> None:
     for name, other in (("value", "upper_limit"), ("upper_limit", "value")):
         if name in content and other not in content:
-            raise ContentError("fields_together", field=name, other=other)
+            raise _broken_rule("fields_together", field=name, other=other)
 
 
 def _step_within_steps(activity_type: str, content: Content, phase: Phase) -> None:
     steps, step = content.get("number_of_steps"), content.get("current_step")
     if steps is not None and step is not None and step > steps:
-        raise ContentError(
+        raise _broken_rule(
             "step_out_of_range", current_step=str(step), number_of_steps=str(steps)
         )
 
@@ -239,7 +241,6 @@ ACTIVITY_TYPES: Final[dict[str, ActivityType]] = {
         one_shot=frozenset({"duration_seconds"}),
     ),
 }
-ALL_CONTENT_FIELDS: Final = frozenset(FIELDS)
 
 
 # What the actions do with the table -----------------------------------------------
@@ -281,7 +282,7 @@ def merge(last: Mapping[str, Any] | None, changes: Content) -> Content:
 def validate(content: Content, phase: Phase, request: Mapping[str, Any]) -> None:
     """Check the meaning of a complete content state (and its buttons) for its type.
 
-    Raise `ContentError` for the first broken rule. Without a known type only the rules
+    Raise a translated `ServiceValidationError` for the first broken rule. Without a known type only the rules
     every type shares can be checked; the API then applies the activity's own type.
     """
     activity_type: str = content.get("type", "")
@@ -289,13 +290,23 @@ def validate(content: Content, phase: Phase, request: Mapping[str, Any]) -> None
     if row is not None:
         for name in content:
             if name not in COMMON_FIELDS and name not in row.fields:
-                raise ContentError("field_not_for_type", field=name, type=activity_type)
+                raise _broken_rule("field_not_for_type", field=name, type=activity_type)
         if "secondary_action" in request and not row.secondary_action:
-            raise ContentError(
+            raise _broken_rule(
                 "field_not_for_type", field="secondary_action", type=activity_type
             )
     for rule in (*GENERAL_RULES, *(row.rules if row else ())):
         rule(activity_type, content, phase)
+
+
+def with_auto_dismiss(content: Content, data: Mapping[str, Any]) -> Content:
+    """The content state to send at an end: plus how long it stays visible."""
+    dismiss = {
+        name: data[name]
+        for name in (ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS)
+        if name in data
+    }
+    return {**content, **dismiss}
 
 
 def request_body(

@@ -1,22 +1,21 @@
-"""What a loaded ActivitySmith config entry carries at runtime."""
+"""What a loaded ActivitySmith config entry carries at runtime, and how its client is made."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import ServiceCall, ServiceResponse
-from homeassistant.helpers import service
+from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .activities import ActivityTracker
-from .api import ActivitySmithClient
-from .const import DOMAIN
+from .client import ActivitySmithClient
+from .const import VERSION
+from .store import ActivityTracker
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
-type ActionHandler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+
+USER_AGENT = f"HomeAssistant/{HA_VERSION} activitysmith-home-assistant/{VERSION}"
 
 
 @dataclass(slots=True)
@@ -27,11 +26,8 @@ class ActivitySmithData:
     activities: ActivityTracker
 
 
-def entry_for(
-    call: ServiceCall, entry_id: str | None = None
-) -> ActivitySmithConfigEntry:
-    """The loaded entry an action is for: `entry_id`, the one named, or the only one."""
-    entry: ActivitySmithConfigEntry = service.async_get_config_entry(
-        call.hass, DOMAIN, entry_id or call.data.get(ATTR_CONFIG_ENTRY_ID)
+def create_client(hass: HomeAssistant, api_key: str) -> ActivitySmithClient:
+    """Build a client on Home Assistant's shared aiohttp session."""
+    return ActivitySmithClient(
+        async_get_clientsession(hass), api_key, user_agent=USER_AGENT
     )
-    return entry

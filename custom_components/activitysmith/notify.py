@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import ActivitySmithEntity
-from .errors import call_api
+from .failures import call_api
 from .models import ActivitySmithConfigEntry
 
 # Each message is one request; the client's budget, not the platform, paces them.

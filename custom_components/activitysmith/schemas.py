@@ -1,6 +1,7 @@
-"""The schemas of every action, built from the field shapes in `content`.
+"""The schemas of every action: Live Activities, pushes, the badge and widget metrics.
 
-They check shape only: types, bounds, enums, URLs. A shape error becomes a translated
+Live Activity schemas are built from the field shapes in `content`. They check shape
+only: types, bounds, enums, URLs. A shape error becomes a translated
 `ServiceValidationError` that names the field, before any handler runs. Rules that need
 the whole content state (per type, after merging an update) live in `content.validate`.
 """
@@ -15,14 +16,26 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from .const import DOMAIN
+from .const import (
+    ATTR_ACTIVITY_ID,
+    ATTR_AUTO_DISMISS_MINUTES,
+    ATTR_AUTO_DISMISS_SECONDS,
+    ATTR_STREAM_KEY,
+    DOMAIN,
+)
 from .content import FIELDS, REQUEST_FIELDS
-from .validators import NON_EMPTY_TEXT, whole_number
+from .validators import (
+    CHANNELS,
+    NON_EMPTY_TEXT,
+    action_button,
+    https_url,
+    number,
+    text,
+    whole_number,
+)
 
-ATTR_ACTIVITY_ID: Final = "activity_id"
-ATTR_STREAM_KEY: Final = "stream_key"
-ATTR_AUTO_DISMISS_MINUTES: Final = "auto_dismiss_minutes"
-ATTR_AUTO_DISMISS_SECONDS: Final = "auto_dismiss_seconds"
+MAX_PUSH_ACTIONS: Final = 4
+MAX_BADGE: Final = 2_147_483_647
 
 STREAM_KEY: Final = vol.All(
     cv.string,
@@ -105,4 +118,47 @@ STREAM_LIVE_ACTIVITY: Final = live_activity_schema(
 END_LIVE_ACTIVITY_STREAM: Final = live_activity_schema(
     request=(*BUTTONS, "alert"),
     extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **AUTO_DISMISS},
+)
+
+SEND_PUSH_NOTIFICATION: Final = action_schema(
+    {
+        vol.Required("title"): NON_EMPTY_TEXT,
+        vol.Optional("message"): cv.string,
+        vol.Optional("subtitle"): cv.string,
+        vol.Optional("media"): https_url("https"),
+        vol.Optional("redirection"): https_url("https", "shortcuts"),
+        vol.Optional("actions"): vol.All(
+            cv.ensure_list, [action_button], vol.Length(max=MAX_PUSH_ACTIONS)
+        ),
+        vol.Optional("payload"): dict,
+        vol.Optional("badge"): whole_number(minimum=0),
+        vol.Optional("sound"): cv.string,
+        vol.Optional("channels"): CHANNELS,
+    }
+)
+SET_BADGE_COUNT: Final = action_schema(
+    {
+        vol.Required("badge"): vol.All(
+            whole_number(minimum=0), vol.Range(max=MAX_BADGE)
+        ),
+        vol.Optional("channels"): CHANNELS,
+    }
+)
+METRIC_KEY: Final = vol.All(
+    cv.string,
+    vol.Match(
+        r"^[a-z0-9][a-z0-9_.-]{0,63}$",
+        msg="use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ),
+)
+UPDATE_METRIC_VALUE: Final = action_schema(
+    {
+        vol.Required("key"): METRIC_KEY,
+        vol.Required("value"): vol.Any(
+            vol.All(vol.Any(int, float), number()),
+            vol.All(str, text(min_length=1, max_length=64)),
+            msg="expected a number, or a text of 1 to 64 characters",
+        ),
+        vol.Optional("timestamp"): cv.datetime,
+    }
 )

@@ -12,12 +12,19 @@ from typing import Any
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util.signal_type import SignalType
 
-from .activities import MANUAL_TOPIC, STREAMS_TOPIC, ActivityRecord, stream_topic
+from .const import LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
 from .entity import ActivitySmithEntity
 from .models import ActivitySmithConfigEntry
-from .services import LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
+from .store import (
+    ActivityRecord,
+    signal_live_activity,
+    signal_stream,
+    signal_streams,
+)
 
 # Entities only read the tracker; the API calls happen in actions.
 PARALLEL_UPDATES = 0
@@ -41,14 +48,16 @@ async def async_setup_entry(
             async_add_entities(StreamSensor(entry, key) for key in new)
 
     add_new_streams()
-    entry.async_on_unload(activities.async_add_listener(add_new_streams, STREAMS_TOPIC))
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, signal_streams(entry.entry_id), add_new_streams)
+    )
 
 
 class ActivitySensor(ActivitySmithEntity, SensorEntity):
     """A sensor that shows one activity record of the tracker."""
 
-    # The tracker topic of that record, so only its changes rewrite this state.
-    topic: str
+    # The signal of that record, so only its changes rewrite this state.
+    signal: SignalType[()]
 
     def __init__(self, entry: ActivitySmithConfigEntry, key: str) -> None:
         """Follow the entry's tracker."""
@@ -74,7 +83,7 @@ class ActivitySensor(ActivitySmithEntity, SensorEntity):
         """Refresh whenever the tracker changes."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self._activities.async_add_listener(self.async_write_ha_state, self.topic)
+            async_dispatcher_connect(self.hass, self.signal, self.async_write_ha_state)
         )
 
 
@@ -86,8 +95,7 @@ class LiveActivitySensor(ActivitySensor):
     def __init__(self, entry: ActivitySmithConfigEntry) -> None:
         """One per entry."""
         super().__init__(entry, LIVE_ACTIVITY_SENSOR_KEY)
-
-    topic = MANUAL_TOPIC
+        self.signal = signal_live_activity(entry.entry_id)
 
     @property
     def record(self) -> ActivityRecord | None:
@@ -105,7 +113,7 @@ class StreamSensor(ActivitySensor):
         super().__init__(entry, f"{STREAM_SENSOR_PREFIX}{stream_key}")
         self._stream_key = stream_key
         self._attr_name = stream_key
-        self.topic = stream_topic(stream_key)
+        self.signal = signal_stream(entry.entry_id, stream_key)
 
     @property
     def available(self) -> bool:

@@ -1,4 +1,4 @@
-"""The request budget of one API key, and the stream updates waiting for it.
+"""The request budget of one API key, and the stream requests waiting for it.
 
 ActivitySmith allows 60 requests per minute per account. `RequestBudget` keeps a log of
 the requests sent in the last minute and says when the next one may go: direct requests
@@ -8,23 +8,19 @@ stream that changes many times a second shows a steady pace instead of a burst a
 a minute of silence.
 
 `StreamQueue` holds the stream requests that could not go yet: per stream key the newest
-state wins, an end (DELETE) is never dropped and never overtaken by an older update, and
-one background task sends them, oldest key first, as soon as the budget allows. Like the
-client, this module imports nothing from Home Assistant.
+state wins, and an end (DELETE) is never dropped and never overtaken by an older update.
+It only keeps order; the client sends what it hands out. Like the client, this module
+imports nothing from Home Assistant.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
-import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-import logging
 import time
 from typing import Any, Final
-
-_LOGGER = logging.getLogger(__name__)
 
 REQUESTS_PER_WINDOW: Final = 60
 WINDOW_SECONDS: Final = 60.0
@@ -73,15 +69,15 @@ class RequestBudget:
             waits.append(self._last_stream_send + self.stream_spacing - now)
         return max(0.0, *waits)
 
-    def try_spend(self, *, stream: bool = False) -> float:
-        """Spend one request if allowed and return 0, else return the seconds to wait."""
-        if (wait := self.wait_time(stream=stream)) > 0:
-            return wait
+    def try_spend(self, *, stream: bool = False) -> bool:
+        """Spend one request and return True if one may go now; else spend nothing."""
+        if self.wait_time(stream=stream) > 0:
+            return False
         now = self._clock()
         self._sent.append(now)
         if stream:
             self._last_stream_send = now
-        return 0.0
+        return True
 
     def pause(self, seconds: float) -> None:
         """Send nothing for `seconds` (the server answered 429)."""
@@ -101,40 +97,32 @@ class RequestBudget:
         }
 
 
-class RetryLater(Exception):
-    """Raised by a sender when the server asked to wait (429): the request is kept."""
-
-    def __init__(self, seconds: float | None) -> None:
-        """Wait `seconds`, or a whole window when the server did not say."""
-        super().__init__(seconds)
-        self.seconds = WINDOW_SECONDS if seconds is None else seconds
-
-
 @dataclass(slots=True)
 class StreamRequest:
-    """A stream PUT or DELETE waiting for the budget."""
+    """A stream PUT (start or update) or DELETE (end) of one stream key."""
 
     stream_key: str
     method: str
     body: dict[str, Any] | None
 
-
-type Sender = Callable[[StreamRequest], Awaitable[dict[str, Any]]]
-type ResultListener = Callable[[StreamRequest, dict[str, Any] | Exception], None]
+    @property
+    def is_update(self) -> bool:
+        """A PUT: it spends the streams' share of the budget and may be coalesced."""
+        return self.method == "PUT"
 
 
 class StreamQueue:
-    """Coalesces stream requests per key and sends them when the budget allows."""
+    """Stream requests waiting for the budget, coalesced per key, oldest key first."""
 
-    def __init__(self, budget: RequestBudget, send: Sender) -> None:
-        """`send` performs one request (budget already spent) and returns its answer."""
-        self._budget = budget
-        self._send = send
+    def __init__(self) -> None:
+        """Start empty."""
         self._pending: dict[str, list[StreamRequest]] = {}
         # Held while a request of a stream is on the wire, so none overtakes another.
         self._sending: dict[str, asyncio.Lock] = {}
-        self._task: asyncio.Task[None] | None = None
-        self.on_result: ResultListener | None = None
+
+    def __bool__(self) -> bool:
+        """Whether anything waits."""
+        return bool(self._pending)
 
     @property
     def pending(self) -> dict[str, list[str]]:
@@ -142,11 +130,6 @@ class StreamQueue:
         return {
             key: [r.method for r in requests] for key, requests in self._pending.items()
         }
-
-    @property
-    def idle(self) -> bool:
-        """Nothing waits and nothing is being sent."""
-        return not self._pending and (self._task is None or self._task.done())
 
     def busy(self, stream_key: str) -> bool:
         """Whether a request of this stream waits or is on the wire (a new one queues)."""
@@ -157,80 +140,43 @@ class StreamQueue:
         """The lock to hold while a request of this stream is on the wire."""
         return self._sending.setdefault(stream_key, asyncio.Lock())
 
-    def enqueue(self, request: StreamRequest) -> float:
-        """Queue a request, coalescing it; return the seconds until it may go."""
+    def enqueue(self, request: StreamRequest) -> None:
+        """Queue a request: the newest state wins, an end is kept and goes last."""
         queue = self._pending.setdefault(request.stream_key, [])
-        if request.method == "PUT":
-            if queue and queue[-1].method == "PUT":
-                queue[-1] = request  # the newest state wins
-            else:
-                queue.append(request)
-        else:
-            # An end makes the updates before it moot; it is never dropped itself.
-            while queue and queue[-1].method == "PUT":
-                queue.pop()
-            if queue and queue[-1].method == "DELETE":
+        if request.is_update:
+            if queue and queue[-1].is_update:
                 queue[-1] = request
             else:
                 queue.append(request)
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(
-                self._flush(), name="activitysmith stream queue"
-            )
-        return self._budget.wait_time(stream=True)
+            return
+        # An end makes the updates before it moot; it is never dropped itself.
+        while queue and queue[-1].is_update:
+            queue.pop()
+        if queue:
+            queue[-1] = request
+        else:
+            queue.append(request)
 
-    async def _flush(self) -> None:
-        """Send what waits, oldest stream first, each when the budget allows it."""
-        while self._pending:
-            key = next(iter(self._pending))
-            request = self._pending[key][0]
-            if (wait := self._budget.try_spend(stream=request.method == "PUT")) > 0:
-                await asyncio.sleep(wait)
-                continue
-            self._pop(key)
-            async with self.sending(key):
-                try:
-                    result: dict[str, Any] | Exception = await self._send(request)
-                except RetryLater as err:
-                    self._budget.pause(err.seconds)
-                    self._requeue(request)
-                    continue
-                except Exception as err:
-                    result = err
-            if self.on_result is not None:
-                self.on_result(request, result)
+    def next_request(self) -> StreamRequest | None:
+        """The request to send next: the first of the stream that waits longest."""
+        return next((queue[0] for queue in self._pending.values()), None)
 
-    def _requeue(self, request: StreamRequest) -> None:
+    def pop(self, request: StreamRequest) -> None:
+        """Take `request`, which `next_request` handed out, off the queue."""
+        queue = self._pending[request.stream_key]
+        queue.remove(request)
+        if not queue:
+            del self._pending[request.stream_key]
+
+    def requeue(self, request: StreamRequest) -> None:
         """Put a request the server refused back in front, unless something newer won."""
         queue = self._pending.pop(request.stream_key, [])
-        if request.method == "DELETE" or not queue:
+        if not request.is_update or not queue:
             queue.insert(0, request)
         self._pending = {request.stream_key: queue, **self._pending}
 
-    def _pop(self, key: str) -> None:
-        queue = self._pending[key]
-        queue.pop(0)
-        if not queue:
-            del self._pending[key]
-
-    async def async_close(self) -> None:
-        """Stop the background task; send the ends the budget still allows now.
-
-        Updates that still wait are dropped (a newer state will follow after a
-        restart); an end is sent if the budget has room, else reported as dropped.
-        """
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for key, queue in list(self._pending.items()):
-            if queue[-1].method == "DELETE" and not self._budget.try_spend():
-                with contextlib.suppress(Exception):
-                    await self._send(queue[-1])
-                del self._pending[key]
-        if self._pending:
-            _LOGGER.warning(
-                "Dropping stream requests that were waiting for the rate budget: %s",
-                self.pending,
-            )
-            self._pending.clear()
+    def take_all(self) -> list[StreamRequest]:
+        """Empty the queue, returning every request that waited (on close)."""
+        requests = [request for queue in self._pending.values() for request in queue]
+        self._pending.clear()
+        return requests

@@ -1,50 +1,39 @@
 """Async client for the ActivitySmith HTTP API.
 
-One method per endpoint, JSON in and out; a failure raises one of the typed exceptions of
-`exceptions.py`. It imports nothing from Home Assistant: it takes an
-`aiohttp.ClientSession` and could become a library of its own. The API key is never part
-of a message, a log line or a repr.
+One method per endpoint, JSON in and out; a failure raises one of the typed errors of
+`errors.py`. Requests spend the key's `RequestBudget`; stream requests that find it
+spent wait in a `StreamQueue` that this client's background task drains. It imports
+nothing from Home Assistant: it takes an `aiohttp.ClientSession` and could become a
+library of its own. The API key is never part of a message, a log line or a repr.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+import contextlib
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from http import HTTPStatus
-import json
 import logging
 import random
 import re
 import secrets
-import time
 from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
 
-from .budget import (
-    RequestBudget,
-    RetryLater,
-    StreamQueue,
-    StreamRequest,
-)
-from .exceptions import (
-    ActivitySmithApiError,
-    ActivitySmithAuthError,
-    ActivitySmithBadRequestError,
+from .budget import WINDOW_SECONDS, RequestBudget, StreamQueue, StreamRequest
+from .errors import (
     ActivitySmithBudgetExhaustedError,
     ActivitySmithConnectionError,
     ActivitySmithError,
-    ActivitySmithForbiddenError,
-    ActivitySmithLiveActivityLimitError,
     ActivitySmithNoRecipientsError,
     ActivitySmithNotFoundError,
     ActivitySmithRateLimitError,
-    ActivitySmithResponseError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
 )
+from .response import JsonObject, read_answer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,21 +41,20 @@ API_BASE_URL: Final = "https://activitysmith.com/api"
 DEFAULT_TIMEOUT: Final = 15.0
 DEFAULT_USER_AGENT: Final = "activitysmith-python-client"
 
-type JsonObject = dict[str, Any]
-
-
 # Transient failures worth another try, for requests that are safe to repeat.
 RETRY_DELAYS: tuple[float, ...] = (0.5, 2.0)
 RETRY_STATUSES: Final = frozenset({502, 503, 504})
+
+type StreamResultListener = Callable[[StreamRequest, JsonObject | Exception], None]
 
 
 class ActivitySmithClient:
     """Talks to the ActivitySmith API with one API key over a shared session.
 
-    Every request spends the key's `RequestBudget`. Requests that are safe to repeat
-    are retried after a transient failure; start and push are not, so a phone never
-    shows one twice. Stream requests that find the budget spent wait in a
-    `StreamQueue` (newest state wins) and the call answers that it was queued.
+    Requests that are safe to repeat are retried after a transient failure; start and
+    push are not, so a phone never shows one twice. Stream requests that find the budget
+    spent wait in the queue (newest state wins) and the call answers that it was queued;
+    `on_stream_result` hears how each queued request ended.
     """
 
     def __init__(
@@ -90,7 +78,9 @@ class ActivitySmithClient:
         self._base_url = (base_url or API_BASE_URL).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self.budget = budget or RequestBudget()
-        self.streams = StreamQueue(self.budget, self._send_stream)
+        self.streams = StreamQueue()
+        self._flush_task: asyncio.Task[None] | None = None
+        self.on_stream_result: StreamResultListener | None = None
         self.last_errors: dict[str, dict[str, Any]] = {}
 
     def __repr__(self) -> str:
@@ -105,11 +95,13 @@ class ActivitySmithClient:
         401; nothing reaches any phone.
         """
         probe_key = f"home-assistant-key-check-{secrets.token_hex(8)}"
-        if wait := self.budget.try_spend():
-            raise ActivitySmithBudgetExhaustedError(wait)
         try:
-            await self._send_once(
-                "DELETE", _stream_path(probe_key), None, ActivitySmithNotFoundError
+            await self._attempt(
+                "DELETE",
+                _stream_path(probe_key),
+                None,
+                ActivitySmithNotFoundError,
+                spend=True,
             )
         except ActivitySmithNotFoundError:
             return
@@ -153,9 +145,33 @@ class ActivitySmithClient:
             not_found=ActivitySmithNotFoundError,
         )
 
+    async def async_wait_for_streams(self) -> None:
+        """Wait until every queued stream request was sent, or failed."""
+        if self._flush_task is not None:
+            await asyncio.shield(self._flush_task)
+
     async def async_close(self) -> None:
-        """Stop the stream queue (on unload)."""
-        await self.streams.async_close()
+        """Stop sending queued stream requests; send the ends the budget allows now.
+
+        Updates that still wait are dropped (a newer state will follow after a
+        restart); an end is sent if the budget has room, else reported as dropped.
+        """
+        if self._flush_task is not None:
+            self._flush_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flush_task
+        dropped: dict[str, list[str]] = {}
+        for request in self.streams.take_all():
+            if not request.is_update and self.budget.try_spend():
+                with contextlib.suppress(ActivitySmithError):
+                    await self._send_stream(request)
+            else:
+                dropped.setdefault(request.stream_key, []).append(request.method)
+        if dropped:
+            _LOGGER.warning(
+                "Dropping stream requests that were waiting for the rate budget: %s",
+                dropped,
+            )
 
     async def _stream_request(self, request: StreamRequest) -> JsonObject:
         """Send a stream request now if the budget allows, else queue it.
@@ -164,39 +180,58 @@ class ActivitySmithClient:
         it, so an end is never overtaken by an older update.
         """
         key = request.stream_key
-        if not self.streams.busy(key) and not self.budget.try_spend(
-            stream=request.method == "PUT"
+        if not self.streams.busy(key) and self.budget.try_spend(
+            stream=request.is_update
         ):
             async with self.streams.sending(key):
                 try:
                     return await self._send_stream(request)
-                except RetryLater:
+                except ActivitySmithRateLimitError:
                     pass  # the budget is paused now; the request waits with the others
-        wait = self.streams.enqueue(request)
+        self.streams.enqueue(request)
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(
+                self._flush_streams(), name="activitysmith stream queue"
+            )
         return {
             "success": True,
             "queued": True,
             "operation": "queued",
-            "stream_key": request.stream_key,
-            "retry_after": round(wait, 1),
+            "stream_key": key,
+            "retry_after": round(self.budget.wait_time(stream=True), 1),
         }
+
+    async def _flush_streams(self) -> None:
+        """Send what waits, oldest stream first, each when the budget allows it."""
+        while (request := self.streams.next_request()) is not None:
+            if not self.budget.try_spend(stream=request.is_update):
+                await asyncio.sleep(self.budget.wait_time(stream=request.is_update))
+                continue
+            self.streams.pop(request)
+            async with self.streams.sending(request.stream_key):
+                try:
+                    result: JsonObject | Exception = await self._send_stream(request)
+                except ActivitySmithRateLimitError:
+                    self.streams.requeue(request)  # the budget is paused already
+                    continue
+                except ActivitySmithError as err:
+                    result = err
+            if self.on_stream_result is not None:
+                self.on_stream_result(request, result)
 
     async def _send_stream(self, request: StreamRequest) -> JsonObject:
         """Send a stream request whose budget is already spent."""
-        try:
-            return await self._request(
-                request.method,
-                _stream_path(request.stream_key),
-                request.body,
-                not_found=(
-                    ActivitySmithNotFoundError
-                    if request.method == "DELETE"
-                    else ActivitySmithNoRecipientsError
-                ),
-                spent=True,
-            )
-        except ActivitySmithRateLimitError as err:
-            raise RetryLater(err.retry_after) from err
+        return await self._request(
+            request.method,
+            _stream_path(request.stream_key),
+            request.body,
+            not_found=(
+                ActivitySmithNoRecipientsError
+                if request.is_update
+                else ActivitySmithNotFoundError
+            ),
+            spent=True,
+        )
 
     async def _request(
         self,
@@ -212,19 +247,15 @@ class ActivitySmithClient:
 
         `spent` says the budget for the first attempt was already taken.
         """
-        delays = iter(RETRY_DELAYS if retry else ())
+        delays = RETRY_DELAYS if retry else ()
         try:
-            while True:
-                if not spent and (wait := self.budget.try_spend()):
-                    raise ActivitySmithBudgetExhaustedError(wait)
-                spent = False
+            for attempt, delay in enumerate(delays):
                 try:
-                    return await self._send_once(method, path, body, not_found)
-                except (ActivitySmithConnectionError, ActivitySmithServerError) as err:
-                    transient = not isinstance(err, ActivitySmithServerError) or (
-                        err.status in RETRY_STATUSES
+                    return await self._attempt(
+                        method, path, body, not_found, spend=attempt > 0 or not spent
                     )
-                    if not transient or (delay := next(delays, None)) is None:
+                except ActivitySmithError as err:
+                    if not _is_transient(err):
                         raise
                     _LOGGER.debug(
                         "%s failed (%s); retrying in %.1f s",
@@ -232,19 +263,42 @@ class ActivitySmithClient:
                         err,
                         delay,
                     )
-                    await asyncio.sleep(delay * (1 + random.random() / 2))  # noqa: S311
-        except ActivitySmithError as err:
-            if isinstance(err, ActivitySmithRateLimitError) and not isinstance(
-                err, ActivitySmithBudgetExhaustedError
-            ):
-                self.budget.pause(err.retry_after or self.budget.window)
-            self.last_errors[_endpoint(method, path)] = {
-                "at": datetime.now(UTC).isoformat(),
-                "error": type(err).__name__,
-                "status": getattr(err, "status", None),
-                "message": str(err),
-            }
+                await asyncio.sleep(delay * (1 + random.random() / 2))  # noqa: S311
+            return await self._attempt(
+                method, path, body, not_found, spend=bool(delays) or not spent
+            )
+        except ActivitySmithRateLimitError as err:
+            self.budget.pause(err.retry_after or WINDOW_SECONDS)
+            self._remember_failure(method, path, err)
             raise
+        except ActivitySmithError as err:
+            self._remember_failure(method, path, err)
+            raise
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        body: JsonObject | None,
+        not_found: type[ActivitySmithNotFoundError],
+        *,
+        spend: bool,
+    ) -> JsonObject:
+        """One try: spend the budget (unless already spent), then send."""
+        if spend and not self.budget.try_spend():
+            raise ActivitySmithBudgetExhaustedError(self.budget.wait_time())
+        return await self._send_once(method, path, body, not_found)
+
+    def _remember_failure(
+        self, method: str, path: str, err: ActivitySmithError
+    ) -> None:
+        """Keep the last failure of each endpoint, for diagnostics."""
+        self.last_errors[_endpoint(method, path)] = {
+            "at": datetime.now(UTC).isoformat(),
+            "error": type(err).__name__,
+            "status": getattr(err, "status", None),
+            "message": str(err),
+        }
 
     async def _send_once(
         self,
@@ -253,7 +307,7 @@ class ActivitySmithClient:
         body: JsonObject | None,
         not_found: type[ActivitySmithNotFoundError],
     ) -> JsonObject:
-        """One HTTP exchange, mapped to the answer or the exception that names it."""
+        """One HTTP exchange, mapped to the answer or the error that names it."""
         _LOGGER.debug("%s %s", method, path)
         try:
             async with self._session.request(
@@ -264,8 +318,6 @@ class ActivitySmithClient:
                 timeout=self._timeout,
             ) as response:
                 text = await response.text()
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
         except TimeoutError as err:
             raise ActivitySmithTimeoutError(
                 f"ActivitySmith did not answer {method} {path} in time"
@@ -274,52 +326,25 @@ class ActivitySmithClient:
             raise ActivitySmithConnectionError(
                 f"Could not reach ActivitySmith: {self._redact(str(err))}"
             ) from err
-
-        payload = _parse_json(text)
-        if status < 400:
-            if not isinstance(payload, dict):
-                raise ActivitySmithResponseError(
-                    f"ActivitySmith answered {method} {path} with a body that is not "
-                    "a JSON object"
-                )
-            return payload
-        raise self._error_for(status, payload, retry_after, not_found)
-
-    def _error_for(
-        self,
-        status: int,
-        payload: object,
-        retry_after: str | None,
-        not_found: type[ActivitySmithNotFoundError],
-    ) -> ActivitySmithApiError:
-        """Map an error status and its body to the exception that names it."""
-        details = payload if isinstance(payload, dict) else {}
-        error = self._redact(str(details.get("error") or HTTPStatus(status).phrase))
-        message = self._redact(str(details.get("message") or ""))
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
-            limit, active = details.get("limit"), details.get("active")
-            if isinstance(limit, int) and isinstance(active, int):
-                return ActivitySmithLiveActivityLimitError(
-                    status, error, message, limit, active
-                )
-            return ActivitySmithRateLimitError(
-                status, error, message, _parse_retry_after(retry_after)
-            )
-        exception_for_status: dict[int, type[ActivitySmithApiError]] = {
-            HTTPStatus.BAD_REQUEST: ActivitySmithBadRequestError,
-            HTTPStatus.UNAUTHORIZED: ActivitySmithAuthError,
-            HTTPStatus.FORBIDDEN: ActivitySmithForbiddenError,
-            HTTPStatus.NOT_FOUND: not_found,
-        }
-        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            return ActivitySmithServerError(status, error, message)
-        return exception_for_status.get(status, ActivitySmithApiError)(
-            status, error, message
+        return read_answer(
+            response.status,
+            response.headers,
+            text,
+            not_found=not_found,
+            redact=self._redact,
+            endpoint=f"{method} {path}",
         )
 
     def _redact(self, text: str) -> str:
         """Never let the key travel inside a message, even if a server echoes it."""
         return text.replace(self._api_key, "**REDACTED**") if self._api_key else text
+
+
+def _is_transient(err: ActivitySmithError) -> bool:
+    """A failure another try may not meet: no answer, or a gateway's 502/503/504."""
+    if isinstance(err, ActivitySmithServerError):
+        return err.status in RETRY_STATUSES
+    return isinstance(err, ActivitySmithConnectionError)
 
 
 def _endpoint(method: str, path: str) -> str:
@@ -329,25 +354,3 @@ def _endpoint(method: str, path: str) -> str:
 
 def _stream_path(stream_key: str) -> str:
     return f"/live-activity/stream/{quote(stream_key, safe='')}"
-
-
-def _parse_json(text: str) -> object:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    """Read Retry-After as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except TypeError, ValueError:
-        return None
-    return max(0.0, when.timestamp() - time.time())

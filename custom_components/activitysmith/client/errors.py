@@ -1,14 +1,10 @@
-"""The exceptions of the ActivitySmith client, one per way a request can fail.
+"""The typed errors of the ActivitySmith client, one per way a request can fail.
 
 Like the client, this module imports nothing from Home Assistant. No message ever holds
 the API key: the client redacts the server's words before they get here.
 """
 
 from __future__ import annotations
-
-from http import HTTPStatus
-
-from .budget import REQUESTS_PER_WINDOW
 
 
 class ActivitySmithError(Exception):
@@ -85,14 +81,10 @@ class ActivitySmithServerError(ActivitySmithApiError):
     """5xx: the API failed on its side."""
 
 
-class ActivitySmithBudgetExhaustedError(ActivitySmithRateLimitError):
-    """The client's own budget (60 requests a minute) is spent; nothing was sent."""
+class ActivitySmithBudgetExhaustedError(ActivitySmithError):
+    """The client's own request budget is spent for now; nothing was sent."""
 
     def __init__(self, retry_after: float) -> None:
         """Say when the budget has room again."""
-        super().__init__(
-            HTTPStatus.TOO_MANY_REQUESTS,
-            "Request budget used up",
-            f"ActivitySmith allows {REQUESTS_PER_WINDOW} requests per minute",
-            retry_after,
-        )
+        super().__init__(f"Request budget used up; next request in {retry_after:.1f} s")
+        self.retry_after = retry_after

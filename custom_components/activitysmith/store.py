@@ -8,14 +8,16 @@ updates keep working and the sensors come back after a restart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.signal_type import SignalType
 
 from .const import DOMAIN
 
@@ -25,9 +27,6 @@ SAVE_DELAY: Final = 1.0
 RECENT_ACTIVITIES: Final = 8
 DELIVERY_COUNTS: Final = ("devices_notified", "users_notified", "devices_queued")
 
-MANUAL_TOPIC: Final = "live_activity"
-# Announced on every stream change, for whoever adds stream sensors.
-STREAMS_TOPIC: Final = "streams"
 TIMESTAMPS: Final = ("started_at", "updated_at", "ended_at")
 STATUS_ACTIVE: Final = "active"
 STATUS_ENDED: Final = "ended"
@@ -70,18 +69,19 @@ class ActivityRecord:
         return attributes
 
 
-def stream_topic(stream_key: str) -> str:
-    """The topic under which a stream's changes are announced."""
-    return f"stream:{stream_key}"
+def signal_live_activity(entry_id: str) -> SignalType[()]:
+    """Sent when the entry's manual Live Activity (start, update, end) changes."""
+    return SignalType(f"{DOMAIN}_{entry_id}_live_activity")
 
 
-def topic_of(record: ActivityRecord) -> str:
-    """What listeners of one record subscribe to: its stream, or the manual lifecycle."""
-    return (
-        stream_topic(record.stream_key)
-        if record.stream_key is not None
-        else MANUAL_TOPIC
-    )
+def signal_stream(entry_id: str, stream_key: str) -> SignalType[()]:
+    """Sent when one stream's record changes."""
+    return SignalType(f"{DOMAIN}_{entry_id}_stream_{stream_key}")
+
+
+def signal_streams(entry_id: str) -> SignalType[()]:
+    """Sent when any stream changes, for whoever adds stream sensors."""
+    return SignalType(f"{DOMAIN}_{entry_id}_streams")
 
 
 def _from_stored(stored: dict[str, Any]) -> ActivityRecord:
@@ -101,10 +101,12 @@ def _delivery(response: Mapping[str, Any]) -> dict[str, int]:
 
 
 class ActivityTracker:
-    """The entry's activities and streams; listeners hear about every change."""
+    """The entry's activities and streams; each change is announced by dispatcher."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Prepare an empty tracker; `async_load` fills it from storage."""
+        self._hass = hass
+        self._entry_id = entry_id
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.activities"
         )
@@ -112,8 +114,6 @@ class ActivityTracker:
         self.recent: dict[str, ActivityRecord] = {}
         self.streams: dict[str, ActivityRecord] = {}
         self._save_scheduled = False
-        # Listeners per topic: one record's (`topic_of`), or STREAMS_TOPIC.
-        self._listeners: dict[str, list[Callable[[], None]]] = {}
 
     async def async_load(self) -> None:
         """Read what was saved before the last restart."""
@@ -137,17 +137,6 @@ class ActivityTracker:
     async def async_remove(self) -> None:
         """Delete the saved data, when the entry itself is removed."""
         await self._store.async_remove()
-
-    @callback
-    def async_add_listener(
-        self, listener: Callable[[], None], topic: str
-    ) -> CALLBACK_TYPE:
-        """Call `listener` after changes of one record (`topic_of`), or of any stream.
-
-        Returns the function that unsubscribes.
-        """
-        self._listeners.setdefault(topic, []).append(listener)
-        return lambda: self._listeners[topic].remove(listener)
 
     def find(self, activity_id: str) -> ActivityRecord | None:
         """The record of an activity this entry knows, manual or a stream's."""
@@ -293,9 +282,10 @@ class ActivityTracker:
         if not self._save_scheduled:  # one pending save covers every change until then
             self._save_scheduled = True
             self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
-        topics = [topic_of(record)]
-        if record.stream_key is not None:
-            topics.append(STREAMS_TOPIC)
-        for topic in topics:
-            for listener in list(self._listeners.get(topic, ())):
-                listener()
+        if record.stream_key is None:
+            async_dispatcher_send(self._hass, signal_live_activity(self._entry_id))
+            return
+        async_dispatcher_send(
+            self._hass, signal_stream(self._entry_id, record.stream_key)
+        )
+        async_dispatcher_send(self._hass, signal_streams(self._entry_id))

@@ -1,4 +1,4 @@
-"""API failures as translated Home Assistant errors, with their side effects.
+"""Client errors as translated Home Assistant errors, with their side effects.
 
 Every action and entity that calls the API goes through `call_api`, so a failure always
 reaches the user as one clear, translated message: a rejected key also starts the reauth
@@ -7,21 +7,18 @@ flow, and the concurrent Live Activity limit also raises a repair issue.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 import math
-from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
-from .api import JsonObject
-from .const import DOMAIN
-from .content import ContentError, Phase, validate
-from .exceptions import (
+from .client import (
     ActivitySmithApiError,
     ActivitySmithAuthError,
     ActivitySmithBadRequestError,
+    ActivitySmithBudgetExhaustedError,
     ActivitySmithError,
     ActivitySmithForbiddenError,
     ActivitySmithLiveActivityLimitError,
@@ -30,24 +27,12 @@ from .exceptions import (
     ActivitySmithRateLimitError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
+    JsonObject,
 )
+from .const import DOMAIN
 from .models import ActivitySmithConfigEntry
 
 LIMIT_ISSUE_ID = "live_activity_limit"
-
-
-def checked(
-    content_state: dict[str, Any], phase: Phase, data: Mapping[str, Any]
-) -> None:
-    """Apply the type's rules; a broken one is a translated validation error."""
-    try:
-        validate(content_state, phase, data)
-    except ContentError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=err.translation_key,
-            translation_placeholders=err.placeholders,
-        ) from err
 
 
 async def call_api(
@@ -110,6 +95,8 @@ def _translation_for(
     err: ActivitySmithError, not_found: str
 ) -> tuple[str, dict[str, str]]:
     """The exception translation key and placeholders that explain `err`."""
+    if isinstance(err, ActivitySmithBudgetExhaustedError):
+        return "rate_limited", {"retry_after": str(math.ceil(err.retry_after))}
     if isinstance(err, ActivitySmithRateLimitError):
         wait = math.ceil(err.retry_after) if err.retry_after is not None else 60
         return "rate_limited", {"retry_after": str(wait)}

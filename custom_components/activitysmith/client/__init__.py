@@ -1,0 +1,49 @@
+"""A client for the ActivitySmith API, with no Home Assistant imports.
+
+It takes an `aiohttp.ClientSession` and an API key, paces its requests within the
+account's budget, and raises one typed error per way a request can fail.
+"""
+
+from .budget import RequestBudget, StreamQueue, StreamRequest
+from .errors import (
+    ActivitySmithApiError,
+    ActivitySmithAuthError,
+    ActivitySmithBadRequestError,
+    ActivitySmithBudgetExhaustedError,
+    ActivitySmithConnectionError,
+    ActivitySmithError,
+    ActivitySmithForbiddenError,
+    ActivitySmithLiveActivityLimitError,
+    ActivitySmithNoRecipientsError,
+    ActivitySmithNotFoundError,
+    ActivitySmithRateLimitError,
+    ActivitySmithResponseError,
+    ActivitySmithServerError,
+    ActivitySmithTimeoutError,
+)
+from .http import API_BASE_URL, ActivitySmithClient, StreamResultListener
+from .response import JsonObject
+
+__all__ = [
+    "API_BASE_URL",
+    "ActivitySmithApiError",
+    "ActivitySmithAuthError",
+    "ActivitySmithBadRequestError",
+    "ActivitySmithBudgetExhaustedError",
+    "ActivitySmithClient",
+    "ActivitySmithConnectionError",
+    "ActivitySmithError",
+    "ActivitySmithForbiddenError",
+    "ActivitySmithLiveActivityLimitError",
+    "ActivitySmithNoRecipientsError",
+    "ActivitySmithNotFoundError",
+    "ActivitySmithRateLimitError",
+    "ActivitySmithResponseError",
+    "ActivitySmithServerError",
+    "ActivitySmithTimeoutError",
+    "JsonObject",
+    "RequestBudget",
+    "StreamQueue",
+    "StreamRequest",
+    "StreamResultListener",
+]
