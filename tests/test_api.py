@@ -75,11 +75,12 @@ async def test_each_endpoint_sends_json_with_bearer_key_and_user_agent(
     path: str,
 ) -> None:
     """Every endpoint method sends its body to its path and returns the answer."""
-    aioclient_mock.request(http_method, API_BASE_URL + path, json={"success": True})
+    answer_sent = {"success": True, "activity_id": "act-1"}
+    aioclient_mock.request(http_method, API_BASE_URL + path, json=answer_sent)
 
     answer = await getattr(client, method_name)(*args)
 
-    assert answer == {"success": True}
+    assert answer == answer_sent
     [(method, url, body, headers)] = aioclient_mock.mock_calls
     assert (method, str(url)) == (http_method, API_BASE_URL + path)
     assert body == {"a": 1}
@@ -168,7 +169,17 @@ async def test_error_statuses_map_to_typed_exceptions(
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("30", 30.0), ("1.5", 1.5), ("soon", None), ("-3", 0.0)],
+    [
+        ("30", 30.0),
+        ("1.5", 1.5),
+        ("soon", None),
+        ("-3", None),
+        ("inf", None),
+        ("nan", None),
+        ("1e999", None),
+        ("0", 0.0),
+        ("99999", 3600.0),
+    ],
 )
 async def test_rate_limit_reads_retry_after_seconds(
     client: ActivitySmithClient,

@@ -266,7 +266,9 @@ def test_field_shapes_normalise_template_friendly_values(
             },
             True,
         ),
-        ({"title": "Open", "type": "open_url", "url": "http://example.com"}, False),
+        ({"title": "Open", "type": "open_url", "url": "http://192.168.1.5:8123"}, True),
+        ({"title": "Hook", "type": "webhook", "url": "http://example.com"}, False),
+        ({"title": "Open", "type": "open_url", "url": "ftp://example.com"}, False),
         (
             {"title": "Hook", "type": "webhook", "url": "shortcuts://run-shortcut"},
             False,
@@ -286,7 +288,7 @@ def test_field_shapes_normalise_template_friendly_values(
     ],
 )
 def test_action_buttons_follow_the_url_rules(button: dict[str, Any], ok: bool) -> None:
-    """open_url takes https or shortcuts, webhook only https, method/body only webhook."""
+    """open_url takes http(s) or shortcuts, webhook only https, method/body only webhook."""
     validate = content.REQUEST_FIELDS["action"]
     if ok:
         assert validate(button) == button

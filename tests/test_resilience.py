@@ -49,7 +49,7 @@ OK_PUT = {"json": stream_answer("updated", "act-1")}
 def small_budget() -> Generator[None]:
     """6 requests per 0.5 s (5 for streams), so waiting for the budget takes moments."""
     with patch(
-        "custom_components.activitysmith.client.http.RequestBudget",
+        "custom_components.activitysmith.models.RequestBudget",
         partial(RequestBudget, limit=6, window=0.5, stream_spacing=0.0),
     ):
         yield
@@ -85,7 +85,7 @@ async def test_stream_burst_is_coalesced_and_the_newest_state_delivered(
         for step in range(20)
     ]
     queued = [response for response in responses if response.get("queued")]
-    assert len(queued) == 16  # 1 key check + 4 sent before the stream share ran out
+    assert len(queued) == 15  # the streams' share of 5 was sent first
     assert queued[0] == {
         "success": True,
         "queued": True,
@@ -95,7 +95,7 @@ async def test_stream_burst_is_coalesced_and_the_newest_state_delivered(
     }
     state = hass.states.get(WASHER)
     assert state.attributes["operation"] == "queued"
-    assert state.attributes["percentage"] == 19
+    assert state.attributes["percentage"] == 4  # what the phone shows until it goes
 
     client = loaded_entry.runtime_data.client
     await client.async_wait_for_streams()
@@ -103,7 +103,7 @@ async def test_stream_burst_is_coalesced_and_the_newest_state_delivered(
     percentages = [
         body["content_state"]["percentage"] for body in sent_bodies(aioclient_mock)
     ]
-    assert percentages == [0, 1, 2, 3, 19]
+    assert percentages == [0, 1, 2, 3, 4, 19]
     state = hass.states.get(WASHER)
     assert state.attributes["operation"] == "updated"
     assert state.attributes["percentage"] == 19
@@ -133,7 +133,7 @@ async def test_an_end_waits_behind_nothing_older_and_is_never_dropped(
     await client.async_wait_for_streams()
     await hass.async_block_till_done()
     methods = [call[0] for call in aioclient_mock.mock_calls[1:]]
-    assert methods == ["PUT"] * 4 + ["DELETE"]
+    assert methods == ["PUT"] * 5 + ["DELETE"]
     assert sent_bodies(aioclient_mock)[-1]["content_state"]["percentage"] == 100
     assert hass.states.get(WASHER).attributes["status"] == "ended"
 
@@ -171,9 +171,7 @@ async def test_a_server_429_on_a_stream_queues_it_instead_of_failing(
 @pytest.mark.parametrize(
     ("action", "data"),
     [
-        ("start_live_activity", EXAMPLE_CONTENT["alert"]),
         ("send_push_notification", {"title": "Door"}),
-        ("set_badge_count", {"badge": 1}),
         ("update_metric_value", {"key": "temp", "value": 1}),
     ],
 )
@@ -393,3 +391,51 @@ async def test_a_queued_stream_start_refused_for_the_limit_raises_the_repair_iss
     assert issue_registry.async_get_issue(
         DOMAIN, f"live_activity_limit_{loaded_entry.entry_id}"
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "url"),
+    [
+        ("start_live_activity", EXAMPLE_CONTENT["alert"], START_URL),
+        ("set_badge_count", {"badge": 1}, BADGE_URL),
+    ],
+)
+async def test_endpoints_outside_the_shared_limit_do_not_spend_it(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    action: str,
+    data: dict[str, Any],
+    url: str,
+) -> None:
+    """Start and badge are not in the vendor's 60/min: a spent budget lets them go."""
+    aioclient_mock.post(url, json=START_RESPONSE)
+    budget = loaded_entry.runtime_data.client.budget
+    budget.limit, budget.window = 60, 60.0
+    while budget.try_spend():
+        pass
+    used = budget.as_dict()["used_in_window"]
+    await act(hass, action, data)
+    await act(hass, action, data)
+    assert budget.as_dict()["used_in_window"] == used
+    assert aioclient_mock.call_count == 3  # the key check and the two calls
+
+
+async def test_a_429_outside_the_shared_limit_pauses_that_endpoint_only(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """The server's wait applies to the endpoint that answered it; pushes still go."""
+    aioclient_mock.post(BADGE_URL, status=429, headers={"Retry-After": "30"})
+    aioclient_mock.post(PUSH_URL, json={"success": True, "timestamp": "t"})
+    with pytest.raises(HomeAssistantError):
+        await act(hass, "set_badge_count", {"badge": 1})
+    with pytest.raises(HomeAssistantError) as raised:
+        await act(hass, "set_badge_count", {"badge": 2})
+    assert raised.value.translation_placeholders["retry_after"] == "30"
+    await act(hass, "send_push_notification", {"title": "Door"})
+    assert [str(url) for _, url, _, _ in aioclient_mock.mock_calls[1:]] == [
+        BADGE_URL,
+        PUSH_URL,
+    ]

@@ -161,7 +161,7 @@ async def test_change_without_any_activity_says_how_to_start_one(
         (
             {
                 **EXAMPLE_CONTENT["alert"],
-                "action": {"title": "A", "type": "open_url", "url": "http://x"},
+                "action": {"title": "A", "type": "webhook", "url": "http://x.io"},
             },
             "invalid_field",
             {"field": "action"},
@@ -314,7 +314,7 @@ LIMIT_BODY = {
         ),
         ({"exc": TimeoutError()}, "timeout", {}),
         ({"exc": aiohttp.ClientConnectionError("refused")}, "communication_error", {}),
-        ({"text": "<html>"}, "communication_error", {}),
+        ({"text": "<html>"}, "unreadable_answer", {}),
     ],
 )
 async def test_api_failures_become_translated_errors_and_the_next_call_works(

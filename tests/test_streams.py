@@ -50,7 +50,7 @@ WASHER_START = {
 def no_stream_spacing() -> Generator[None]:
     """These tests are about what streams do, not their pacing (see test_budget)."""
     with patch(
-        "custom_components.activitysmith.client.http.RequestBudget",
+        "custom_components.activitysmith.models.RequestBudget",
         partial(RequestBudget, stream_spacing=0.0),
     ):
         yield
@@ -267,11 +267,11 @@ async def test_other_failures_ending_a_stream_leave_it_running(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Only a 404 means the stream is gone; a server error changes nothing."""
-    aioclient_mock.delete(STREAM_URL, status=500)
+    """Only a 404 means the stream is gone; a rejected end changes nothing."""
+    aioclient_mock.delete(STREAM_URL, status=400, json={"message": "bad"})
     with pytest.raises(HomeAssistantError) as raised:
         await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
-    assert raised.value.translation_key == "server_error"
+    assert raised.value.translation_key == "bad_request"
     assert hass.states.get(WASHER).attributes["status"] == "active"
 
 

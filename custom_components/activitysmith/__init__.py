@@ -5,8 +5,8 @@ Set-up and unload of a config entry; the actions are registered once in `async_s
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_API_KEY, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
@@ -45,8 +45,16 @@ async def async_setup_entry(
         ) from err
     activities = ActivityTracker(hass, entry.entry_id)
     await activities.async_load()
-    entry.runtime_data = ActivitySmithData(client=client, activities=activities)
-    client.on_stream_result = stream_result_recorder(hass, entry)
+    data = entry.runtime_data = ActivitySmithData(client=client, activities=activities)
+    client.on_stream_result = stream_result_recorder(hass, entry, data)
+
+    async def send_waiting_ends(event: Event) -> None:
+        """Home Assistant does not unload entries when it stops: close the client."""
+        await _async_close(data)
+
+    entry.async_on_unload(
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -56,9 +64,15 @@ async def async_unload_entry(
 ) -> bool:
     """Unload the entry's platforms, saving what it knows about its activities."""
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
-        await entry.runtime_data.client.async_close()
-        await entry.runtime_data.activities.async_flush()
+        await _async_close(entry.runtime_data)
     return unloaded
+
+
+async def _async_close(data: ActivitySmithData) -> None:
+    """Send (or log as dropped) what waits, record it, save, and record nothing more."""
+    await data.client.async_close()
+    await data.activities.async_flush()
+    data.activities.async_close()
 
 
 async def async_remove_entry(

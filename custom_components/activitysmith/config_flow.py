@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import hashlib
 import logging
 from typing import Any
 
@@ -18,7 +17,7 @@ import voluptuous as vol
 
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
-from .models import create_client
+from .models import create_client, key_hash
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ TITLE = "ActivitySmith"
 
 def unique_id_for(api_key: str) -> str:
     """Identify an entry by a hash of its key, so the key itself is never an id."""
-    return hashlib.sha256(api_key.encode()).hexdigest()[:32]
+    return key_hash(api_key)
 
 
 class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):

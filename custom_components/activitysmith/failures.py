@@ -7,24 +7,28 @@ flow, and the concurrent Live Activity limit also raises a repair issue.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 import math
+from typing import cast
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
 from .client import (
+    WINDOW_SECONDS,
     ActivitySmithApiError,
     ActivitySmithAuthError,
     ActivitySmithBadRequestError,
     ActivitySmithBudgetExhaustedError,
+    ActivitySmithClosedError,
     ActivitySmithError,
     ActivitySmithForbiddenError,
     ActivitySmithLiveActivityLimitError,
     ActivitySmithNoRecipientsError,
     ActivitySmithNotFoundError,
     ActivitySmithRateLimitError,
+    ActivitySmithResponseError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
     JsonObject,
@@ -33,6 +37,7 @@ from .const import DOMAIN
 from .models import ActivitySmithConfigEntry
 
 LIMIT_ISSUE_ID = "live_activity_limit"
+NOT_FOUND = "not_found"
 
 
 async def call_api(
@@ -40,7 +45,7 @@ async def call_api(
     entry: ActivitySmithConfigEntry,
     request: Awaitable[JsonObject],
     *,
-    not_found: str = "not_found",
+    not_found: str = NOT_FOUND,
     **placeholders: str,
 ) -> JsonObject:
     """Await one request; a failure becomes a translated `HomeAssistantError`.
@@ -91,31 +96,62 @@ def clear_limit_issue(hass: HomeAssistant, entry: ActivitySmithConfigEntry) -> N
     ir.async_delete_issue(hass, DOMAIN, f"{LIMIT_ISSUE_ID}_{entry.entry_id}")
 
 
+def _retry_after(err: ActivitySmithError) -> dict[str, str]:
+    # The client pauses a whole window when the server did not say how long.
+    wait = getattr(err, "retry_after", None)
+    return {
+        "retry_after": str(max(1, math.ceil(WINDOW_SECONDS if wait is None else wait)))
+    }
+
+
+def _limit(err: ActivitySmithError) -> dict[str, str]:
+    err = cast(ActivitySmithLiveActivityLimitError, err)
+    return {"limit": str(err.limit), "active": str(err.active)}
+
+
+def _api_details(err: ActivitySmithError) -> dict[str, str]:
+    err = cast(ActivitySmithApiError, err)
+    return {"status": str(err.status), "message": err.message or err.error}
+
+
+def _no_details(err: ActivitySmithError) -> dict[str, str]:
+    return {}
+
+
+def _error_text(err: ActivitySmithError) -> dict[str, str]:
+    return {"error": str(err)}
+
+
+# The first row whose type matches names the translation; NOT_FOUND stands for the
+# caller's own key (an unknown stream, metric or activity).
+_TRANSLATIONS: tuple[
+    tuple[
+        type[ActivitySmithError], str, Callable[[ActivitySmithError], dict[str, str]]
+    ],
+    ...,
+] = (
+    (ActivitySmithBudgetExhaustedError, "rate_limited", _retry_after),
+    (ActivitySmithRateLimitError, "rate_limited", _retry_after),
+    (ActivitySmithLiveActivityLimitError, "live_activity_limit", _limit),
+    (ActivitySmithAuthError, "api_invalid_auth", _api_details),
+    (ActivitySmithForbiddenError, "forbidden", _api_details),
+    (ActivitySmithNoRecipientsError, "no_recipients", _api_details),
+    (ActivitySmithNotFoundError, NOT_FOUND, _api_details),
+    (ActivitySmithBadRequestError, "bad_request", _api_details),
+    (ActivitySmithServerError, "server_error", _api_details),
+    (ActivitySmithApiError, "api_error", _api_details),
+    (ActivitySmithResponseError, "unreadable_answer", _error_text),
+    (ActivitySmithClosedError, "entry_unloaded", _no_details),
+    (ActivitySmithTimeoutError, "timeout", _no_details),
+    (ActivitySmithError, "communication_error", _error_text),
+)
+
+
 def _translation_for(
     err: ActivitySmithError, not_found: str
 ) -> tuple[str, dict[str, str]]:
     """The exception translation key and placeholders that explain `err`."""
-    if isinstance(err, ActivitySmithBudgetExhaustedError):
-        return "rate_limited", {"retry_after": str(math.ceil(err.retry_after))}
-    if isinstance(err, ActivitySmithRateLimitError):
-        wait = math.ceil(err.retry_after) if err.retry_after is not None else 60
-        return "rate_limited", {"retry_after": str(wait)}
-    if isinstance(err, ActivitySmithLiveActivityLimitError):
-        return "live_activity_limit", {
-            "limit": str(err.limit),
-            "active": str(err.active),
-        }
-    if isinstance(err, ActivitySmithApiError):
-        by_type: tuple[tuple[type[ActivitySmithApiError], str], ...] = (
-            (ActivitySmithAuthError, "api_invalid_auth"),
-            (ActivitySmithForbiddenError, "forbidden"),
-            (ActivitySmithNoRecipientsError, "no_recipients"),
-            (ActivitySmithNotFoundError, not_found),
-            (ActivitySmithBadRequestError, "bad_request"),
-            (ActivitySmithServerError, "server_error"),
-        )
-        key = next((key for kind, key in by_type if isinstance(err, kind)), "api_error")
-        return key, {"status": str(err.status), "message": err.message or err.error}
-    if isinstance(err, ActivitySmithTimeoutError):
-        return "timeout", {}
-    return "communication_error", {"error": str(err)}
+    key, details = next(
+        (key, details) for kind, key, details in _TRANSLATIONS if isinstance(err, kind)
+    )
+    return (not_found if key == NOT_FOUND else key), details(err)

@@ -23,19 +23,19 @@ from .const import (
 from .content import Phase
 from .failures import call_api, clear_limit_issue
 from .models import ActivitySmithConfigEntry
-from .store import ActivityRecord
+from .records import ActivityRecord
 
 
 async def start_live_activity(call: ServiceCall) -> ServiceResponse:
     """Start a Live Activity; it becomes the one the activity sensor shows."""
     entry = entry_for(call)
+    data = entry.runtime_data  # kept: an unload while this waits must not lose it
     content_state = content.content_of(call.data)
     content.validate(content_state, "start", call.data)
     body = content.request_body(content_state, call.data, channels_key="target")
-    client = entry.runtime_data.client
-    response = await call_api(call.hass, entry, client.start_live_activity(body))
+    response = await call_api(call.hass, entry, data.client.start_live_activity(body))
     clear_limit_issue(call.hass, entry)
-    entry.runtime_data.activities.started(content_state, response)
+    data.activities.started(content_state, response)
     return response
 
 
@@ -52,7 +52,8 @@ async def end_live_activity(call: ServiceCall) -> ServiceResponse:
 async def _change_live_activity(call: ServiceCall, phase: Phase) -> ServiceResponse:
     """Update or end a Live Activity, completing a partial update from its last state."""
     entry, activity_id = _target(call)
-    activities = entry.runtime_data.activities
+    data = entry.runtime_data  # kept: an unload while this waits must not lose it
+    activities = data.activities
     content_state = content.merge(
         activities.last_content(activity_id), content.content_of(call.data)
     )
@@ -63,9 +64,15 @@ async def _change_live_activity(call: ServiceCall, phase: Phase) -> ServiceRespo
             content.with_auto_dismiss(content_state, call.data), call.data
         ),
     }
-    client = entry.runtime_data.client
+    client = data.client
     send = client.end_live_activity if phase == "end" else client.update_live_activity
-    response = await call_api(call.hass, entry, send(body))
+    response = await call_api(
+        call.hass,
+        entry,
+        send(body),
+        not_found="activity_not_found",
+        activity_id=activity_id,
+    )
     activities.updated(activity_id, content_state, response, ended=phase == "end")
     return response
 
@@ -97,14 +104,20 @@ def _record_of_sensor(
 ) -> tuple[str, ActivityRecord | None]:
     """The entry id and the activity record that an activity sensor shows."""
     entity = er.async_get(hass).async_get(entity_id)
-    if entity is None or entity.platform != DOMAIN or entity.config_entry_id is None:
+    key = entity.unique_id.removeprefix(f"{entity.config_entry_id}_") if entity else ""
+    if (
+        entity is None
+        or entity.platform != DOMAIN
+        or entity.domain != "sensor"
+        or entity.config_entry_id is None
+        or not (key == LIVE_ACTIVITY_SENSOR_KEY or key.startswith(STREAM_SENSOR_PREFIX))
+    ):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="not_an_activity_sensor",
             translation_placeholders={"entity_id": entity_id},
         )
     entry = hass.config_entries.async_get_entry(entity.config_entry_id)
-    key = entity.unique_id.removeprefix(f"{entity.config_entry_id}_")
     record: ActivityRecord | None = None
     if entry is not None and (data := getattr(entry, "runtime_data", None)):
         if key == LIVE_ACTIVITY_SENSOR_KEY:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import hashlib
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .client import ActivitySmithClient
-from .const import VERSION
+from .client import ActivitySmithClient, RequestBudget
+from .const import DOMAIN, VERSION
 from .store import ActivityTracker
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
@@ -26,8 +27,19 @@ class ActivitySmithData:
     activities: ActivityTracker
 
 
+def key_hash(api_key: str) -> str:
+    """Identify a key by a hash of it, so the key itself is never an id."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
 def create_client(hass: HomeAssistant, api_key: str) -> ActivitySmithClient:
-    """Build a client on Home Assistant's shared aiohttp session."""
+    """Build a client on Home Assistant's shared aiohttp session.
+
+    Every client of one key spends the same request budget, because the limit is the
+    account's: it survives reloads and reauth, and counts the config flow's key checks.
+    """
+    budgets: dict[str, RequestBudget] = hass.data.setdefault(f"{DOMAIN}_budgets", {})
+    budget = budgets.setdefault(key_hash(api_key), RequestBudget())
     return ActivitySmithClient(
-        async_get_clientsession(hass), api_key, user_agent=USER_AGENT
+        async_get_clientsession(hass), api_key, user_agent=USER_AGENT, budget=budget
     )

@@ -26,7 +26,7 @@ PUSH_FIELDS: Final = frozenset(
 
 def push_notification_body(data: dict[str, Any]) -> dict[str, Any]:
     """The push body: every field as given, channels nested in target."""
-    if "media" in data and data.get("actions"):
+    if "media" in data and "actions" in data:  # even an empty list: the API refuses
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="media_with_actions"
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from homeassistant.components.notify import NotifyEntity
 from homeassistant.components.notify.const import NotifyEntityFeature
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import DOMAIN
 from .entity import ActivitySmithEntity
 from .failures import call_api
 from .models import ActivitySmithConfigEntry
@@ -37,6 +39,10 @@ class ActivitySmithNotifyEntity(ActivitySmithEntity, NotifyEntity):
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """Send a push; without a title the message itself is the headline."""
+        if not message.strip():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="empty_message"
+            )
         body = {"title": title, "message": message} if title else {"title": message}
         client = self._entry.runtime_data.client
         await call_api(self.hass, self._entry, client.send_push_notification(body))

@@ -26,9 +26,11 @@ from .const import (
 from .content import FIELDS, REQUEST_FIELDS
 from .validators import (
     CHANNELS,
+    HTTPS_URL,
     NON_EMPTY_TEXT,
+    OPEN_URL,
     action_button,
-    https_url,
+    key_pattern,
     number,
     text,
     whole_number,
@@ -37,10 +39,8 @@ from .validators import (
 MAX_PUSH_ACTIONS: Final = 4
 MAX_BADGE: Final = 2_147_483_647
 
-STREAM_KEY: Final = vol.All(
-    cv.string,
-    vol.Length(min=1, max=255),
-    vol.Match(r"^[A-Za-z0-9_-]+$", msg="use only letters, digits, _ and -"),
+STREAM_KEY: Final = key_pattern(
+    r"[A-Za-z0-9_-]{1,255}", "use 1 to 255 letters, digits, _ and -"
 )
 
 
@@ -125,8 +125,8 @@ SEND_PUSH_NOTIFICATION: Final = action_schema(
         vol.Required("title"): NON_EMPTY_TEXT,
         vol.Optional("message"): cv.string,
         vol.Optional("subtitle"): cv.string,
-        vol.Optional("media"): https_url("https"),
-        vol.Optional("redirection"): https_url("https", "shortcuts"),
+        vol.Optional("media"): HTTPS_URL,
+        vol.Optional("redirection"): OPEN_URL,
         vol.Optional("actions"): vol.All(
             cv.ensure_list, [action_button], vol.Length(max=MAX_PUSH_ACTIONS)
         ),
@@ -144,12 +144,10 @@ SET_BADGE_COUNT: Final = action_schema(
         vol.Optional("channels"): CHANNELS,
     }
 )
-METRIC_KEY: Final = vol.All(
-    cv.string,
-    vol.Match(
-        r"^[a-z0-9][a-z0-9_.-]{0,63}$",
-        msg="use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
-    ),
+METRIC_KEY: Final = key_pattern(
+    r"[a-z0-9][a-z0-9_.-]{0,63}",
+    "use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter "
+    "or digit",
 )
 UPDATE_METRIC_VALUE: Final = action_schema(
     {

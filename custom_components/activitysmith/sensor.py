@@ -19,12 +19,8 @@ from homeassistant.util.signal_type import SignalType
 from .const import LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
 from .entity import ActivitySmithEntity
 from .models import ActivitySmithConfigEntry
-from .store import (
-    ActivityRecord,
-    signal_live_activity,
-    signal_stream,
-    signal_streams,
-)
+from .records import ActivityRecord
+from .store import signal_live_activity, signal_stream, signal_streams
 
 # Entities only read the tracker; the API calls happen in actions.
 PARALLEL_UPDATES = 0

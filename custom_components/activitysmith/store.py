@@ -2,15 +2,17 @@
 
 The manual lifecycle (start/update/end) has one *current* activity, the one the activity
 sensor shows, plus a few recent ones so an explicit `activity_id` still merges partial
-updates. Each stream key has its own record. Everything is saved in a `Store`, so partial
-updates keep working and the sensors come back after a restart.
+updates. Each stream key has its own record; at most `MAX_ENDED_STREAMS` ended streams
+are kept (the oldest ended is forgotten first, with its sensor). Everything is saved in
+a `Store`, so partial updates keep working and the sensors come back after a restart.
+Every change is announced through Home Assistant's dispatcher.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
+import logging
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -20,53 +22,28 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from .const import DOMAIN
+from .records import (
+    OPERATION_DROPPED,
+    OPERATION_FAILED,
+    OPERATION_QUEUED,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_PAUSED,
+    ActivityRecord,
+    delivery_of,
+    record_from_stored,
+)
+
+_LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
+# 1.2 added the pending content and the error of a stream record.
+STORAGE_MINOR_VERSION: Final = 2
 SAVE_DELAY: Final = 1.0
 # iOS shows at most a handful of activities at once; older ones are not worth keeping.
 RECENT_ACTIVITIES: Final = 8
-DELIVERY_COUNTS: Final = ("devices_notified", "users_notified", "devices_queued")
-
-TIMESTAMPS: Final = ("started_at", "updated_at", "ended_at")
-STATUS_ACTIVE: Final = "active"
-STATUS_ENDED: Final = "ended"
-STATUS_PAUSED: Final = "paused"
-OPERATION_QUEUED: Final = "queued"
-
-
-@dataclass(slots=True)
-class ActivityRecord:
-    """One Live Activity (or stream) as last sent and answered."""
-
-    activity_id: str | None
-    content_state: dict[str, Any]
-    status: str
-    started_at: datetime
-    updated_at: datetime
-    ended_at: datetime | None = None
-    delivery: dict[str, int] = field(default_factory=dict)
-    # Streams only.
-    stream_key: str | None = None
-    operation: str | None = None
-    previous_activity_id: str | None = None
-
-    def attributes(self) -> dict[str, Any]:
-        """The record as sensor attributes: what the phone shows, then bookkeeping."""
-        attributes: dict[str, Any] = dict(self.content_state)
-        if self.stream_key is not None:
-            attributes.update(
-                stream_key=self.stream_key,
-                operation=self.operation,
-                previous_activity_id=self.previous_activity_id,
-            )
-        attributes.update(
-            status=self.status,
-            started_at=self.started_at,
-            updated_at=self.updated_at,
-            ended_at=self.ended_at,
-            **self.delivery,
-        )
-        return attributes
+# Ended streams kept (with their sensors) before the oldest ended is forgotten.
+MAX_ENDED_STREAMS: Final = 100
 
 
 def signal_live_activity(entry_id: str) -> SignalType[()]:
@@ -80,24 +57,17 @@ def signal_stream(entry_id: str, stream_key: str) -> SignalType[()]:
 
 
 def signal_streams(entry_id: str) -> SignalType[()]:
-    """Sent when any stream changes, for whoever adds stream sensors."""
+    """Sent when any stream changes, appears or is forgotten (for the sensor platform)."""
     return SignalType(f"{DOMAIN}_{entry_id}_streams")
 
 
-def _from_stored(stored: dict[str, Any]) -> ActivityRecord:
-    """A record as saved (timestamps as ISO text) back as a record."""
-    for name in TIMESTAMPS:
-        if stored.get(name) is not None:
-            stored[name] = dt_util.parse_datetime(stored[name])
-    return ActivityRecord(**stored)
+class _ActivityStore(Store[dict[str, Any]]):
+    """The entry's store; older layouts are read as they are (records read leniently)."""
 
-
-def _delivery(response: Mapping[str, Any]) -> dict[str, int]:
-    return {
-        name: value
-        for name in DELIVERY_COUNTS
-        if isinstance(value := response.get(name), int)
-    }
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        return old_data
 
 
 class ActivityTracker:
@@ -107,32 +77,61 @@ class ActivityTracker:
         """Prepare an empty tracker; `async_load` fills it from storage."""
         self._hass = hass
         self._entry_id = entry_id
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.activities"
+        self._store = _ActivityStore(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}.activities",
+            minor_version=STORAGE_MINOR_VERSION,
         )
         self.current: ActivityRecord | None = None
         self.recent: dict[str, ActivityRecord] = {}
         self.streams: dict[str, ActivityRecord] = {}
         self._save_scheduled = False
+        self._closed = False
 
     async def async_load(self) -> None:
-        """Read what was saved before the last restart."""
-        if not (saved := await self._store.async_load()):
+        """Read what was saved before the last restart, dropping what is unreadable."""
+        saved = await self._store.async_load()
+        if not isinstance(saved, dict):
             return
-        self.recent = {
-            record["activity_id"]: _from_stored(record)
-            for record in saved.get("recent", [])
-        }
+        dropped = 0
+        recent = saved.get("recent")
+        for stored in recent if isinstance(recent, list) else ():
+            record = record_from_stored(stored)
+            if record is None or record.activity_id is None:
+                dropped += 1
+                continue
+            self.recent[record.activity_id] = record
         if (current_id := saved.get("current")) is not None:
-            self.current = self.recent.get(current_id)
-        self.streams = {
-            key: _from_stored(record)
-            for key, record in saved.get("streams", {}).items()
-        }
+            self.current = self.recent.get(str(current_id))
+        streams = saved.get("streams")
+        for key, stored in (streams if isinstance(streams, dict) else {}).items():
+            record = record_from_stored(stored)
+            if record is None or record.stream_key != key:
+                dropped += 1
+                continue
+            if record.operation == OPERATION_QUEUED:
+                # Waiting changes do not outlive a restart; the phone never got them.
+                record.operation, record.pending_content = OPERATION_DROPPED, None
+            self.streams[key] = record
+        if (
+            dropped
+            or not isinstance(recent, list | None)
+            or not isinstance(streams, dict | None)
+        ):
+            _LOGGER.warning(
+                "Ignored %s unreadable records in the stored ActivitySmith activities",
+                dropped or "all",
+            )
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload, so a reload reads them)."""
         await self._store.async_save(self._data_to_save())
+
+    @callback
+    def async_close(self) -> None:
+        """After unload: later answers are logged, not recorded (a reload reads the store)."""
+        self._closed = True
 
     async def async_remove(self) -> None:
         """Delete the saved data, when the entry itself is removed."""
@@ -149,23 +148,29 @@ class ActivityTracker:
     def last_content(self, activity_id: str) -> dict[str, Any] | None:
         """The last content state sent for an activity this entry knows."""
         record = self.find(activity_id)
-        return record.content_state if record else None
+        return record.latest_content if record else None
+
+    def running_stream_content(self, stream_key: str) -> dict[str, Any] | None:
+        """The newest content of a stream that is still running (sent or waiting)."""
+        record = self.streams.get(stream_key)
+        if record is None or record.status == STATUS_ENDED:
+            return None
+        return record.latest_content
 
     @callback
     def started(self, content: dict[str, Any], response: Mapping[str, Any]) -> None:
         """A manual activity started: it becomes the current one."""
         now = dt_util.utcnow()
+        activity_id: str = response["activity_id"]
         record = ActivityRecord(
-            activity_id=response["activity_id"],
+            activity_id=activity_id,
             content_state=content,
             status=STATUS_ACTIVE,
             started_at=now,
             updated_at=now,
-            delivery=_delivery(response),
+            delivery=delivery_of(response),
         )
-        self.recent[record.activity_id] = record  # type: ignore[index]
-        while len(self.recent) > RECENT_ACTIVITIES:
-            del self.recent[next(iter(self.recent))]
+        self._remember_recent(record)
         self.current = record
         self._changed(record)
 
@@ -178,19 +183,29 @@ class ActivityTracker:
         *,
         ended: bool = False,
     ) -> None:
-        """A manual activity was updated or ended."""
+        """A manual activity was updated or ended.
+
+        One started elsewhere is remembered for partial updates, among the few recent
+        ones, but does not take over the Live Activity sensor.
+        """
         now = dt_util.utcnow()
         if (record := self.find(activity_id)) is None:
-            # Started elsewhere; from now on this entry knows and shows it.
             record = ActivityRecord(activity_id, content, STATUS_ACTIVE, now, now)
-            self.recent[activity_id] = record
-            self.current = record
+            self._remember_recent(record)
         record.content_state = content
         record.updated_at = now
-        record.delivery = _delivery(response)
+        record.delivery = delivery_of(response)
         if ended:
             record.status, record.ended_at = STATUS_ENDED, now
         self._changed(record)
+
+    def _remember_recent(self, record: ActivityRecord) -> None:
+        self.recent[record.activity_id] = record  # type: ignore[index]
+        while len(self.recent) > RECENT_ACTIVITIES:
+            oldest = next(iter(self.recent))
+            if self.recent[oldest] is self.current:
+                self.current = None
+            del self.recent[oldest]
 
     @callback
     def stream_reconciled(
@@ -206,28 +221,46 @@ class ActivityTracker:
             fresh=operation == "started"
             or (previous is not None and previous.status == STATUS_ENDED),
         )
+        activity_id = response.get("activity_id")
         if operation == "rotated" or (
-            record.activity_id and response.get("activity_id") != record.activity_id
+            record.activity_id and activity_id != record.activity_id
         ):
-            record.previous_activity_id = response.get(
-                "previous_activity_id", record.activity_id
-            )
-        record.activity_id = response.get("activity_id")
+            previous_id = response.get("previous_activity_id", record.activity_id)
+            record.previous_activity_id = previous_id if previous_id else None
+        record.activity_id = activity_id if isinstance(activity_id, str) else None
         record.content_state = content
-        record.operation = operation
+        record.operation = operation if isinstance(operation, str) else None
         record.status = STATUS_PAUSED if operation == "paused" else STATUS_ACTIVE
         record.updated_at = now
-        record.delivery = _delivery(response)
+        record.delivery = delivery_of(response)
+        record.error = None
+        self._settle_pending(record, content)
         self._changed(record)
 
     @callback
     def stream_queued(self, stream_key: str, content: dict[str, Any] | None) -> None:
-        """A stream request waits for the rate budget; its state is the newest known."""
+        """A stream request waits for the budget; the phone still shows the last state."""
         now = dt_util.utcnow()
         record = self._stream_record(stream_key, now)
         if content:
-            record.content_state = content
+            record.pending_content = content
         record.operation, record.updated_at = OPERATION_QUEUED, now
+        self._changed(record)
+
+    @callback
+    def stream_not_delivered(
+        self,
+        stream_key: str,
+        content: dict[str, Any] | None,
+        error: str | None,
+    ) -> None:
+        """A queued stream request failed (`error`) or was dropped (None)."""
+        if (record := self.streams.get(stream_key)) is None:
+            return
+        record.operation = OPERATION_DROPPED if error is None else OPERATION_FAILED
+        record.error = error
+        record.updated_at = dt_util.utcnow()
+        self._settle_pending(record, content)
         self._changed(record)
 
     @callback
@@ -242,11 +275,22 @@ class ActivityTracker:
         record = self._stream_record(stream_key, now)
         if content:
             record.content_state = content
-        record.activity_id = response.get("activity_id", record.activity_id)
-        record.operation = response.get("operation", "ended")
+        if isinstance(activity_id := response.get("activity_id"), str):
+            record.activity_id = activity_id
+        record.operation = "ended"
         record.status, record.ended_at, record.updated_at = STATUS_ENDED, now, now
-        record.delivery = _delivery(response)
+        record.delivery = delivery_of(response)
+        record.pending_content = record.error = None
         self._changed(record)
+        self._forget_oldest_ended()
+
+    @staticmethod
+    def _settle_pending(record: ActivityRecord, content: dict[str, Any] | None) -> None:
+        """The waiting content was answered (or failed): it is no longer waiting."""
+        if record.pending_content is None or record.pending_content == content:
+            record.pending_content = None
+            if record.operation == OPERATION_QUEUED:
+                record.operation = None
 
     def _stream_record(
         self, stream_key: str, now: datetime, *, fresh: bool = False
@@ -260,9 +304,17 @@ class ActivityTracker:
             self.streams[stream_key] = record
         return record
 
+    def _forget_oldest_ended(self) -> None:
+        ended = [r for r in self.streams.values() if r.status == STATUS_ENDED]
+        if len(ended) <= MAX_ENDED_STREAMS:
+            return
+        ended.sort(key=lambda record: record.ended_at or record.updated_at)
+        for record in ended[: len(ended) - MAX_ENDED_STREAMS]:
+            self.forget_stream(record.stream_key)  # type: ignore[arg-type]
+
     @callback
     def forget_stream(self, stream_key: str) -> None:
-        """Drop a stream, when the user deletes its sensor."""
+        """Drop a stream (its sensor goes too, if it is still there)."""
         if (record := self.streams.pop(stream_key, None)) is not None:
             self._changed(record)
 
@@ -274,11 +326,17 @@ class ActivityTracker:
         """Everything known, as plain data (storage and diagnostics)."""
         return {
             "current": self.current.activity_id if self.current else None,
-            "recent": [asdict(record) for record in self.recent.values()],
-            "streams": {key: asdict(record) for key, record in self.streams.items()},
+            "recent": [record.as_stored() for record in self.recent.values()],
+            "streams": {key: r.as_stored() for key, r in self.streams.items()},
         }
 
     def _changed(self, record: ActivityRecord) -> None:
+        if self._closed:
+            _LOGGER.info(
+                "An answer for %s arrived after the entry was unloaded; not recorded",
+                record.stream_key or record.activity_id,
+            )
+            return
         if not self._save_scheduled:  # one pending save covers every change until then
             self._save_scheduled = True
             self._store.async_delay_save(self._data_to_save, SAVE_DELAY)

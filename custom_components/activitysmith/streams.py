@@ -17,6 +17,7 @@ from homeassistant.exceptions import HomeAssistantError
 from . import content
 from .actions import entry_for
 from .client import (
+    ActivitySmithDroppedError,
     ActivitySmithNotFoundError,
     JsonObject,
     StreamRequest,
@@ -24,8 +25,7 @@ from .client import (
 )
 from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS, ATTR_STREAM_KEY
 from .failures import act_on_failure, call_api, clear_limit_issue
-from .models import ActivitySmithConfigEntry
-from .store import STATUS_ENDED
+from .models import ActivitySmithConfigEntry, ActivitySmithData
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,24 +33,29 @@ _LOGGER = logging.getLogger(__name__)
 async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
     """Send the latest state of a stream; ActivitySmith starts, updates or rotates it."""
     entry = entry_for(call)
+    data = entry.runtime_data  # kept: an unload while this waits must not lose it
     stream_key: str = call.data[ATTR_STREAM_KEY]
-    last = _stream_state(entry, stream_key)
+    last = data.activities.running_stream_content(stream_key)
     content_state = content.merge(last, content.content_of(call.data))
     content.validate(content_state, "start" if last is None else "update", call.data)
     body = content.request_body(content_state, call.data, channels_key="channels")
-    client = entry.runtime_data.client
-    response = await call_api(call.hass, entry, client.put_stream(stream_key, body))
+    response = await call_api(
+        call.hass, entry, data.client.put_stream(stream_key, body)
+    )
     if response.get("queued"):
-        entry.runtime_data.activities.stream_queued(stream_key, content_state)
+        data.activities.stream_queued(stream_key, content_state)
     else:
-        _record_answer(call.hass, entry, "PUT", stream_key, content_state, response)
+        _record_answer(
+            call.hass, entry, data, "PUT", stream_key, content_state, response
+        )
     return response
 
 
 async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     """End a stream, optionally with a final state; an unknown stream is reported."""
     entry = entry_for(call)
-    activities = entry.runtime_data.activities
+    data = entry.runtime_data  # kept: an unload while this waits must not lose it
+    activities = data.activities
     stream_key: str = call.data[ATTR_STREAM_KEY]
     final = content.content_of(call.data)
     wants_content = bool(final) or any(
@@ -59,19 +64,20 @@ async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     )
     content_state: dict[str, Any] | None = None
     if wants_content:
-        content_state = content.merge(_stream_state(entry, stream_key), final)
+        content_state = content.merge(
+            activities.running_stream_content(stream_key), final
+        )
         content.validate(content_state, "end", call.data)
     # Without a final state ActivitySmith ends the stream with the last one it has.
     body = content.request_body(
         content.with_auto_dismiss(content_state, call.data) if content_state else None,
         call.data,
     )
-    client = entry.runtime_data.client
     try:
         response = await call_api(
             call.hass,
             entry,
-            client.end_stream(stream_key, body or None),
+            data.client.end_stream(stream_key, body or None),
             not_found="stream_not_found",
             stream_key=stream_key,
         )
@@ -83,14 +89,16 @@ async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     if response.get("queued"):
         activities.stream_queued(stream_key, content_state)
     else:
-        _record_answer(call.hass, entry, "DELETE", stream_key, content_state, response)
+        _record_answer(
+            call.hass, entry, data, "DELETE", stream_key, content_state, response
+        )
     return response
 
 
 def stream_result_recorder(
-    hass: HomeAssistant, entry: ActivitySmithConfigEntry
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry, data: ActivitySmithData
 ) -> StreamResultListener:
-    """What to do when a queued stream request was finally sent."""
+    """What to do when a queued stream request was finally sent, failed or dropped."""
 
     @callback
     def record(request: StreamRequest, result: JsonObject | Exception) -> None:
@@ -99,44 +107,38 @@ def stream_result_recorder(
             for name, value in (request.body or {}).get("content_state", {}).items()
             if name not in (ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS)
         } or None
+        key = request.stream_key
         if not isinstance(result, Exception):
             _record_answer(
-                hass, entry, request.method, request.stream_key, content_state, result
+                hass, entry, data, request.method, key, content_state, result
             )
             return
+        if isinstance(result, ActivitySmithDroppedError):
+            data.activities.stream_not_delivered(key, content_state, None)
+            return
         _LOGGER.warning(
-            "Queued %s of stream %s failed: %s",
-            request.method,
-            request.stream_key,
-            result,
+            "Queued %s of stream %s failed: %s", request.method, key, result
         )
         act_on_failure(hass, entry, result)
         if isinstance(result, ActivitySmithNotFoundError) and not request.is_update:
-            entry.runtime_data.activities.stream_ended(request.stream_key, None, {})
+            data.activities.stream_ended(key, None, {})
+        else:
+            data.activities.stream_not_delivered(key, content_state, str(result))
 
     return record
-
-
-def _stream_state(
-    entry: ActivitySmithConfigEntry, stream_key: str
-) -> dict[str, Any] | None:
-    """The last content state of a stream that is still running."""
-    record = entry.runtime_data.activities.streams.get(stream_key)
-    if record is None or record.status == STATUS_ENDED:
-        return None
-    return record.content_state
 
 
 def _record_answer(
     hass: HomeAssistant,
     entry: ActivitySmithConfigEntry,
+    data: ActivitySmithData,
     method: str,
     stream_key: str,
     content_state: dict[str, Any] | None,
     response: dict[str, Any],
 ) -> None:
     """Record what the API answered to a stream request, sent now or from the queue."""
-    activities = entry.runtime_data.activities
+    activities = data.activities
     if method == "DELETE":
         activities.stream_ended(stream_key, content_state, response)
         return

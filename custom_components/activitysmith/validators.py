@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 import math
+import re
 from typing import Any, Final
 
 from homeassistant.helpers import config_validation as cv
@@ -29,6 +30,8 @@ def number(
             raise vol.Invalid("expected a number")
         try:
             parsed = float(value)
+        except OverflowError as err:  # an int beyond any float, like {{ 10 ** 400 }}
+            raise vol.Invalid("expected a finite number") from err
         except ValueError as err:
             raise vol.Invalid("expected a number") from err
         if not math.isfinite(parsed):
@@ -64,7 +67,7 @@ def text(*, min_length: int = 0, max_length: int | None = None) -> vol.All[Any]:
     return vol.All(cv.string, vol.Length(min=min_length, max=max_length))
 
 
-def https_url(*schemes: str) -> Callable[[Any], str]:
+def url(*schemes: str) -> Callable[[Any], str]:
     """An absolute URL with one of `schemes` and a host."""
 
     def validate(value: Any) -> str:
@@ -79,19 +82,38 @@ def https_url(*schemes: str) -> Callable[[Any], str]:
 
 
 def action_button(value: Any) -> dict[str, Any]:
-    """A button: open an https/shortcuts URL, or have ActivitySmith call an https webhook."""
+    """A button: open a web or Shortcuts URL, or have ActivitySmith call an https webhook."""
     button: dict[str, Any] = ACTION_SHAPE(value)
     if button["type"] == "open_url":
-        https_url("https", "shortcuts")(button["url"])
+        OPEN_URL(button["url"])
         for webhook_only in ("method", "body"):
             if webhook_only in button:
                 raise vol.Invalid(f"{webhook_only} is only used by webhook buttons")
     else:
-        https_url("https")(button["url"])
+        HTTPS_URL(button["url"])
     return button
 
 
 NON_EMPTY_TEXT: Final = text(min_length=1)
+# Links a phone opens: a web page (a dashboard on the local network too) or a Shortcut.
+OPEN_URL: Final = url("http", "https", "shortcuts")
+# What ActivitySmith's servers fetch or call: HTTPS only.
+HTTPS_URL: Final = url("https")
+
+
+def key_pattern(pattern: str, msg: str) -> vol.All[Any]:
+    """A string that matches `pattern` as a whole (no trailing newline slips through)."""
+    compiled = re.compile(pattern)
+
+    def validate(value: Any) -> str:
+        key = cv.string(value)
+        if compiled.fullmatch(key) is None:
+            raise vol.Invalid(msg)
+        return key
+
+    return vol.All(validate)
+
+
 ACTION_SHAPE: Final = vol.Schema(
     {
         vol.Required("title"): NON_EMPTY_TEXT,

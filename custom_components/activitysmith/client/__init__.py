@@ -4,13 +4,15 @@ It takes an `aiohttp.ClientSession` and an API key, paces its requests within th
 account's budget, and raises one typed error per way a request can fail.
 """
 
-from .budget import RequestBudget, StreamQueue, StreamRequest
+from .budget import WINDOW_SECONDS, RequestBudget, StreamQueue, StreamRequest
 from .errors import (
     ActivitySmithApiError,
     ActivitySmithAuthError,
     ActivitySmithBadRequestError,
     ActivitySmithBudgetExhaustedError,
+    ActivitySmithClosedError,
     ActivitySmithConnectionError,
+    ActivitySmithDroppedError,
     ActivitySmithError,
     ActivitySmithForbiddenError,
     ActivitySmithLiveActivityLimitError,
@@ -26,12 +28,15 @@ from .response import JsonObject
 
 __all__ = [
     "API_BASE_URL",
+    "WINDOW_SECONDS",
     "ActivitySmithApiError",
     "ActivitySmithAuthError",
     "ActivitySmithBadRequestError",
     "ActivitySmithBudgetExhaustedError",
     "ActivitySmithClient",
+    "ActivitySmithClosedError",
     "ActivitySmithConnectionError",
+    "ActivitySmithDroppedError",
     "ActivitySmithError",
     "ActivitySmithForbiddenError",
     "ActivitySmithLiveActivityLimitError",

@@ -88,3 +88,19 @@ class ActivitySmithBudgetExhaustedError(ActivitySmithError):
         """Say when the budget has room again."""
         super().__init__(f"Request budget used up; next request in {retry_after:.1f} s")
         self.retry_after = retry_after
+
+
+class ActivitySmithClosedError(ActivitySmithError):
+    """The client was closed (its entry unloaded); it sends nothing new."""
+
+    def __init__(self) -> None:
+        """Say why nothing was sent."""
+        super().__init__("The ActivitySmith client is closed")
+
+
+class ActivitySmithDroppedError(ActivitySmithError):
+    """A queued stream request was dropped when the client closed; it was not sent."""
+
+    def __init__(self, method: str) -> None:
+        """Name what was dropped."""
+        super().__init__(f"Queued {method} dropped when the client closed")

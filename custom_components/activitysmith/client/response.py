@@ -1,8 +1,9 @@
 """Reading an HTTP answer of the ActivitySmith API: the JSON object, or the typed error.
 
-Whatever a server sends (any status, any headers, any bytes), `read_answer` returns the
-JSON object of a success or raises one `ActivitySmithError` with a short, readable
-message. Like the client, this module imports nothing from Home Assistant.
+Whatever a server sends (any status from 100 to 999, any headers, any bytes),
+`read_answer` returns the JSON object of a 2xx or raises one `ActivitySmithError` whose
+message is short and readable: bodies are decoded leniently and the server's words are
+cut to `MAX_MESSAGE`. Like the client, this module imports nothing from Home Assistant.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 import json
+import math
 import time
-from typing import Any
+from typing import Any, Final
 
 from .errors import (
     ActivitySmithApiError,
@@ -28,7 +30,12 @@ from .errors import (
 
 type JsonObject = dict[str, Any]
 
-_ERROR_FOR_STATUS: dict[int, type[ActivitySmithApiError]] = {
+# The longest server message passed on to the user (a 2 MB error page would not help).
+MAX_MESSAGE: Final = 300
+# The longest wait a Retry-After may impose; a longer one is read as this.
+MAX_RETRY_AFTER: Final = 3600.0
+
+_ERROR_FOR_STATUS: Final[dict[int, type[ActivitySmithApiError]]] = {
     HTTPStatus.BAD_REQUEST: ActivitySmithBadRequestError,
     HTTPStatus.UNAUTHORIZED: ActivitySmithAuthError,
     HTTPStatus.FORBIDDEN: ActivitySmithForbiddenError,
@@ -38,7 +45,7 @@ _ERROR_FOR_STATUS: dict[int, type[ActivitySmithApiError]] = {
 def read_answer(
     status: int,
     headers: Mapping[str, str],
-    text: str,
+    body: bytes,
     *,
     not_found: type[ActivitySmithNotFoundError],
     redact: Callable[[str], str],
@@ -49,14 +56,18 @@ def read_answer(
     `not_found` is the error a 404 means for this endpoint; `redact` scrubs the API key
     from anything the server echoes; `endpoint` names the request in messages.
     """
-    payload = _parse_json(text)
-    if status < 400:
+    payload = _parse_json(body)
+    if 200 <= status < 300:
         if not isinstance(payload, dict):
             raise ActivitySmithResponseError(
                 f"ActivitySmith answered {endpoint} with a body that is not a JSON "
                 "object"
             )
         return payload
+    if status < 400:
+        raise ActivitySmithResponseError(
+            f"ActivitySmith answered {endpoint} with an unexpected status {status}"
+        )
     raise _error_for(status, payload, headers.get("Retry-After"), not_found, redact)
 
 
@@ -69,41 +80,64 @@ def _error_for(
 ) -> ActivitySmithApiError:
     """Map an error status and its body to the exception that names it."""
     details = payload if isinstance(payload, dict) else {}
-    error = redact(str(details.get("error") or HTTPStatus(status).phrase))
-    message = redact(str(details.get("message") or ""))
+    error = _readable(redact, details.get("error")) or _phrase(status)
+    message = _readable(redact, details.get("message"))
     if status == HTTPStatus.TOO_MANY_REQUESTS:
         limit, active = details.get("limit"), details.get("active")
-        if isinstance(limit, int) and isinstance(active, int):
+        if type(limit) is int and type(active) is int:  # not bool, which is an int
             return ActivitySmithLiveActivityLimitError(
                 status, error, message, limit, active
             )
         return ActivitySmithRateLimitError(
             status, error, message, parse_retry_after(retry_after)
         )
-    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+    if 500 <= status < 600:
         return ActivitySmithServerError(status, error, message)
     if status == HTTPStatus.NOT_FOUND:
         return not_found(status, error, message)
     return _ERROR_FOR_STATUS.get(status, ActivitySmithApiError)(status, error, message)
 
 
-def _parse_json(text: str) -> object:
+def _readable(redact: Callable[[str], str], value: object) -> str:
+    """A server-given text as a short line: redacted, one line, at most MAX_MESSAGE."""
+    if value is None or value == "":
+        return ""
+    text = " ".join(redact(str(value)).split())
+    return text if len(text) <= MAX_MESSAGE else f"{text[: MAX_MESSAGE - 1]}…"
+
+
+def _phrase(status: int) -> str:
+    """The reason phrase of a status, also for those Python does not know (520...)."""
     try:
-        return json.loads(text) if text else None
+        return HTTPStatus(status).phrase
     except ValueError:
+        return f"HTTP {status}"
+
+
+def _parse_json(body: bytes) -> object:
+    """The JSON in `body`, or None when it holds none (empty, not JSON, not UTF-8)."""
+    try:
+        return json.loads(body) if body else None
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return None
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Read Retry-After as seconds: either a number or an HTTP date."""
+    """Read Retry-After as seconds to wait, or None when it says nothing usable.
+
+    It is either a finite number of seconds >= 0 or an HTTP date (one in the past
+    means now); the wait is capped at MAX_RETRY_AFTER. Anything else (negative,
+    `inf`, `nan`, text) counts as missing.
+    """
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except TypeError, ValueError:
+        try:
+            seconds = max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except TypeError, ValueError, OverflowError:
+            return None
+    if not math.isfinite(seconds) or seconds < 0:
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(seconds, MAX_RETRY_AFTER)
