@@ -102,6 +102,26 @@ def test_selector_options_are_translated() -> None:
     assert checked > len(SERVICES_YAML)  # nested selects were reached too
 
 
+def test_icon_and_badge_are_plain_text_in_the_ui_and_mappings_in_yaml() -> None:
+    """A text field for washer.fill or LIVE; YAML may still give symbol or title, and color."""
+    content_fields = [
+        (action, name, description["fields"][name]["selector"])
+        for action, description in SERVICES_YAML.items()
+        for name in ("icon", "badge")
+        if name in description["fields"]
+        and "number" not in description["fields"][name]["selector"]  # badge count
+    ]
+    assert content_fields
+    for action, name, ui in content_fields:
+        assert ui == {"text": None}, f"{action}.{name}"
+        fields = SERVICES_YAML[action]["fields"]
+        required = {k: v["example"] for k, v in fields.items() if v.get("required")}
+        key, text = ("symbol", "washer.fill") if name == "icon" else ("title", "LIVE")
+        colored = {key: text, "color": "blue"}
+        for given, meant in ((text, {key: text}), (colored, colored)):
+            assert REGISTERED[action]({**required, name: given})[name] == meant
+
+
 def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
     """Key order domain, name, then alphabetical; HACS keys only."""
     manifest = load("manifest.json")
