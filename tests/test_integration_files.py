@@ -90,6 +90,14 @@ def selectors(fields: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def option_values(select: dict[str, Any]) -> list[str]:
+    """A select's option values, whether plain or {value, label}."""
+    return [
+        option["value"] if isinstance(option, dict) else option
+        for option in select["options"]
+    ]
+
+
 def test_selector_options_are_translated() -> None:
     """Every option of a translated select has a label, nested ones included."""
     checked = 0
@@ -98,9 +106,74 @@ def test_selector_options_are_translated() -> None:
             select = found.get("select")
             if select and "translation_key" in select:
                 labels = TRANSLATIONS["selector"][select["translation_key"]]["options"]
-                assert set(select["options"]) <= labels.keys()
+                assert set(option_values(select)) <= labels.keys()
                 checked += 1
     assert checked > len(SERVICES_YAML)  # nested selects were reached too
+
+
+# (action.field, config) of every object selector that has fields.
+OBJECT_SELECTORS = {
+    f"{action}.{name}": field["selector"]["object"]
+    for action, description in SERVICES_YAML.items()
+    for name, field in description["fields"].items()
+    if (field["selector"].get("object") or {}).get("fields")
+}
+
+
+@pytest.mark.parametrize(
+    ("where", "config"), OBJECT_SELECTORS.items(), ids=OBJECT_SELECTORS.keys()
+)
+def test_object_selector_fields_have_labels_and_translations(
+    where: str, config: dict[str, Any]
+) -> None:
+    """The add/edit dialog shows a name and help for each field, never its raw key.
+
+    The frontend takes them from en.json `selector.<translation_key>.fields`, else from
+    the field's `label`, which must then say the same.
+    """
+    translated = TRANSLATIONS["selector"][config["translation_key"]]["fields"]
+    assert translated.keys() == config["fields"].keys()
+    for name, field in config["fields"].items():
+        assert translated[name]["description"], name
+        assert field["label"] == translated[name]["name"], name
+    assert config["label_field"] in config["fields"]
+    assert config["description_field"] in config["fields"]
+
+
+@pytest.mark.parametrize(
+    ("where", "config"), OBJECT_SELECTORS.items(), ids=OBJECT_SELECTORS.keys()
+)
+def test_selects_inside_an_object_selector_label_their_options(
+    where: str, config: dict[str, Any]
+) -> None:
+    """The dialog does not translate options, so each carries its English label."""
+    for field in config["fields"].values():
+        select = field["selector"].get("select")
+        if not select or "translation_key" not in select:
+            continue  # untranslated options (GET, POST) show as they are
+        translated = TRANSLATIONS["selector"][select["translation_key"]]["options"]
+        for option in select["options"]:
+            assert option["label"] == translated[option["value"]], option
+
+
+def test_icon_and_badge_are_plain_text_in_the_ui_and_mappings_in_yaml() -> None:
+    """A text field for washer.fill or LIVE; YAML may still give symbol or title, and color."""
+    content_fields = [
+        (action, name, description["fields"][name]["selector"])
+        for action, description in SERVICES_YAML.items()
+        for name in ("icon", "badge")
+        if name in description["fields"]
+        and "number" not in description["fields"][name]["selector"]  # badge count
+    ]
+    assert content_fields
+    for action, name, ui in content_fields:
+        assert ui == {"text": None}, f"{action}.{name}"
+        fields = SERVICES_YAML[action]["fields"]
+        required = {k: v["example"] for k, v in fields.items() if v.get("required")}
+        key, text = ("symbol", "washer.fill") if name == "icon" else ("title", "LIVE")
+        colored = {key: text, "color": "blue"}
+        for given, meant in ((text, {key: text}), (colored, colored)):
+            assert REGISTERED[action]({**required, name: given})[name] == meant
 
 
 def test_manifest_is_valid_for_hassfest_and_hacs() -> None:
