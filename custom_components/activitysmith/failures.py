@@ -7,9 +7,8 @@ flow, and the concurrent Live Activity limit also raises a repair issue.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 import math
-from typing import cast
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -37,7 +36,6 @@ from .const import DOMAIN
 from .models import ActivitySmithConfigEntry
 
 LIMIT_ISSUE_ID = "live_activity_limit"
-NOT_FOUND = "not_found"
 
 
 async def call_api(
@@ -45,7 +43,7 @@ async def call_api(
     entry: ActivitySmithConfigEntry,
     request: Awaitable[JsonObject],
     *,
-    not_found: str = NOT_FOUND,
+    not_found: str = "not_found",
     **placeholders: str,
 ) -> JsonObject:
     """Await one request; a failure becomes a translated `HomeAssistantError`.
@@ -96,62 +94,35 @@ def clear_limit_issue(hass: HomeAssistant, entry: ActivitySmithConfigEntry) -> N
     ir.async_delete_issue(hass, DOMAIN, f"{LIMIT_ISSUE_ID}_{entry.entry_id}")
 
 
-def _retry_after(err: ActivitySmithError) -> dict[str, str]:
-    # The client pauses a whole window when the server did not say how long.
-    wait = getattr(err, "retry_after", None)
-    return {
-        "retry_after": str(max(1, math.ceil(WINDOW_SECONDS if wait is None else wait)))
-    }
-
-
-def _limit(err: ActivitySmithError) -> dict[str, str]:
-    err = cast(ActivitySmithLiveActivityLimitError, err)
-    return {"limit": str(err.limit), "active": str(err.active)}
-
-
-def _api_details(err: ActivitySmithError) -> dict[str, str]:
-    err = cast(ActivitySmithApiError, err)
-    return {"status": str(err.status), "message": err.message or err.error}
-
-
-def _no_details(err: ActivitySmithError) -> dict[str, str]:
-    return {}
-
-
-def _error_text(err: ActivitySmithError) -> dict[str, str]:
-    return {"error": str(err)}
-
-
-# The first row whose type matches names the translation; NOT_FOUND stands for the
-# caller's own key (an unknown stream, metric or activity).
-_TRANSLATIONS: tuple[
-    tuple[
-        type[ActivitySmithError], str, Callable[[ActivitySmithError], dict[str, str]]
-    ],
-    ...,
-] = (
-    (ActivitySmithBudgetExhaustedError, "rate_limited", _retry_after),
-    (ActivitySmithRateLimitError, "rate_limited", _retry_after),
-    (ActivitySmithLiveActivityLimitError, "live_activity_limit", _limit),
-    (ActivitySmithAuthError, "api_invalid_auth", _api_details),
-    (ActivitySmithForbiddenError, "forbidden", _api_details),
-    (ActivitySmithNoRecipientsError, "no_recipients", _api_details),
-    (ActivitySmithNotFoundError, NOT_FOUND, _api_details),
-    (ActivitySmithBadRequestError, "bad_request", _api_details),
-    (ActivitySmithServerError, "server_error", _api_details),
-    (ActivitySmithApiError, "api_error", _api_details),
-    (ActivitySmithResponseError, "unreadable_answer", _error_text),
-    (ActivitySmithClosedError, "entry_unloaded", _no_details),
-    (ActivitySmithTimeoutError, "timeout", _no_details),
-    (ActivitySmithError, "communication_error", _error_text),
-)
-
-
-def _translation_for(
+def _translation_for(  # noqa: PLR0911 (one return per kind of failure)
     err: ActivitySmithError, not_found: str
 ) -> tuple[str, dict[str, str]]:
     """The exception translation key and placeholders that explain `err`."""
-    key, details = next(
-        (key, details) for kind, key, details in _TRANSLATIONS if isinstance(err, kind)
-    )
-    return (not_found if key == NOT_FOUND else key), details(err)
+    match err:
+        case ActivitySmithBudgetExhaustedError() | ActivitySmithRateLimitError():
+            # The client pauses a whole window when the server did not say how long.
+            wait = WINDOW_SECONDS if err.retry_after is None else err.retry_after
+            return "rate_limited", {"retry_after": str(max(1, math.ceil(wait)))}
+        case ActivitySmithLiveActivityLimitError():
+            return "live_activity_limit", {
+                "limit": str(err.limit),
+                "active": str(err.active),
+            }
+        case ActivitySmithApiError():
+            by_type: tuple[tuple[type[ActivitySmithApiError], str], ...] = (
+                (ActivitySmithAuthError, "api_invalid_auth"),
+                (ActivitySmithForbiddenError, "forbidden"),
+                (ActivitySmithNoRecipientsError, "no_recipients"),
+                (ActivitySmithNotFoundError, not_found),
+                (ActivitySmithBadRequestError, "bad_request"),
+                (ActivitySmithServerError, "server_error"),
+            )
+            key = next((k for kind, k in by_type if isinstance(err, kind)), "api_error")
+            return key, {"status": str(err.status), "message": err.message or err.error}
+        case ActivitySmithResponseError():
+            return "unreadable_answer", {"error": str(err)}
+        case ActivitySmithClosedError():
+            return "entry_unloaded", {}
+        case ActivitySmithTimeoutError():
+            return "timeout", {}
+    return "communication_error", {"error": str(err)}
