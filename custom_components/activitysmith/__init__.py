@@ -5,18 +5,26 @@ Set-up and unload of a config entry; the actions are registered once in `async_s
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .client import ActivitySmithAuthError, ActivitySmithError
+from .client import (
+    ActivitySmithAuthError,
+    ActivitySmithBudgetExhaustedError,
+    ActivitySmithError,
+)
 from .const import DOMAIN
 from .models import ActivitySmithConfigEntry, ActivitySmithData, create_client
 from .services import async_setup_services
 from .store import ActivityTracker
 from .streams import stream_result_recorder
+
+_LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
@@ -35,6 +43,10 @@ async def async_setup_entry(
     client = create_client(hass, entry.data[CONF_API_KEY])
     try:
         await client.check_api_key()
+    except ActivitySmithBudgetExhaustedError:
+        # The account's budget says wait (a reload right after a 429): the key worked
+        # before, and a rejection later starts reauth all the same.
+        _LOGGER.debug("Key check skipped: the request budget says wait")
     except ActivitySmithAuthError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"

@@ -16,7 +16,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.signal_type import SignalType
 
-from .const import LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
+from .const import DOMAIN, LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
 from .entity import ActivitySmithEntity
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
@@ -31,21 +31,29 @@ async def async_setup_entry(
     entry: ActivitySmithConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the Live Activity sensor, and a sensor for each stream as it appears."""
+    """Add the Live Activity sensor, and a sensor for each stream as it appears.
+
+    A stream the store forgets (the oldest of too many ended ones) loses its sensor.
+    """
     activities = entry.runtime_data.activities
+    registry = er.async_get(hass)
     async_add_entities([LiveActivitySensor(entry)])
     shown: set[str] = set()
 
     @callback
-    def add_new_streams() -> None:
-        shown.intersection_update(activities.streams)
+    def follow_streams() -> None:
+        for key in shown - activities.streams.keys():
+            shown.discard(key)
+            unique_id = f"{entry.entry_id}_{STREAM_SENSOR_PREFIX}{key}"
+            if entity_id := registry.async_get_entity_id("sensor", DOMAIN, unique_id):
+                registry.async_remove(entity_id)
         if new := [key for key in activities.streams if key not in shown]:
             shown.update(new)
             async_add_entities(StreamSensor(entry, key) for key in new)
 
-    add_new_streams()
+    follow_streams()
     entry.async_on_unload(
-        async_dispatcher_connect(hass, signal_streams(entry.entry_id), add_new_streams)
+        async_dispatcher_connect(hass, signal_streams(entry.entry_id), follow_streams)
     )
 
 

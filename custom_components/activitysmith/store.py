@@ -200,11 +200,12 @@ class ActivityTracker:
         self._changed(record)
 
     def _remember_recent(self, record: ActivityRecord) -> None:
+        """Keep `record` among the few recent ones; the current one is never dropped."""
         self.recent[record.activity_id] = record  # type: ignore[index]
         while len(self.recent) > RECENT_ACTIVITIES:
-            oldest = next(iter(self.recent))
-            if self.recent[oldest] is self.current:
-                self.current = None
+            oldest = next(
+                key for key, known in self.recent.items() if known is not self.current
+            )
             del self.recent[oldest]
 
     @callback

@@ -1,0 +1,256 @@
+"""Odd input is named before anything is sent; an odd store never breaks set-up."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+
+from custom_components.activitysmith.client import API_BASE_URL, RequestBudget
+from custom_components.activitysmith.const import DOMAIN
+from custom_components.activitysmith.store import MAX_ENDED_STREAMS, RECENT_ACTIVITIES
+
+from .conftest import (
+    EXAMPLE_CONTENT,
+    START_RESPONSE,
+    START_URL,
+    UPDATE_URL,
+    act,
+    mock_key_check,
+    sent_bodies,
+    setup_integration,
+    stream_answer,
+)
+
+HUGE = 10**400  # what `{{ 10 ** 400 }}` renders to: an int beyond any float
+STORE_RECORD = {
+    "activity_id": "abc",
+    "content_state": EXAMPLE_CONTENT["alert"],
+    "status": "active",
+    "started_at": "2026-11-25T10:00:00+00:00",
+    "updated_at": "2026-11-25T10:01:00+00:00",
+}
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    ("action", "data", "field"),
+    [
+        (
+            "start_live_activity",
+            {**EXAMPLE_CONTENT["progress"], "percentage": HUGE},
+            "percentage",
+        ),
+        (
+            "start_live_activity",
+            {"title": "T", "type": "progress", "value": HUGE, "upper_limit": 1},
+            "value",
+        ),
+        (
+            "start_live_activity",
+            {**EXAMPLE_CONTENT["segmented_progress"], "number_of_steps": HUGE},
+            "number_of_steps",
+        ),
+        ("update_metric_value", {"key": "temp", "value": HUGE}, "value"),
+        ("set_badge_count", {"badge": HUGE}, "badge"),
+        (
+            "end_live_activity",
+            {"activity_id": "a", "auto_dismiss_minutes": HUGE},
+            "auto_dismiss_minutes",
+        ),
+        (
+            "start_live_activity",
+            {
+                **EXAMPLE_CONTENT["metrics"],
+                "metrics": [{"label": "L", "value": HUGE}],
+            },
+            "metrics.0.value",
+        ),
+        (
+            "stream_live_activity",
+            {**EXAMPLE_CONTENT["alert"], "stream_key": "washer\n"},
+            "stream_key",
+        ),
+        ("update_metric_value", {"key": "temp\n", "value": 1}, "key"),
+        (
+            "send_push_notification",
+            {"title": "T", "media": "http://cam.local/snap.jpg"},
+            "media",
+        ),
+    ],
+)
+async def test_values_that_cannot_be_sent_are_named_before_anything_is_sent(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    action: str,
+    data: dict[str, Any],
+    field: str,
+) -> None:
+    """Overflowing numbers, a trailing newline in a key, an http media URL."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(hass, action, data)
+    assert raised.value.translation_key == "invalid_field"
+    assert raised.value.translation_placeholders["field"] == field
+    assert sent_bodies(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_local_http_links_open_from_buttons_and_pushes(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A dashboard on the local network is the common case for open_url."""
+    dashboard = "http://homeassistant.local:8123/lovelace/0"
+    aioclient_mock.post(START_URL, json=START_RESPONSE)
+    aioclient_mock.post(f"{API_BASE_URL}/push-notification", json={"success": True})
+    button = {"title": "Open", "type": "open_url", "url": dashboard}
+    await act(
+        hass, "start_live_activity", {**EXAMPLE_CONTENT["alert"], "action": button}
+    )
+    await act(hass, "send_push_notification", {"title": "T", "redirection": dashboard})
+    start, push = sent_bodies(aioclient_mock)
+    assert start["action"]["url"] == push["redirection"] == dashboard
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_media_with_an_empty_list_of_actions_is_refused(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The spec forbids combining them, even when the list is empty."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(
+            hass,
+            "send_push_notification",
+            {"title": "T", "media": "https://x.io/a.jpg", "actions": []},
+        )
+    assert raised.value.translation_key == "media_with_actions"
+    assert sent_bodies(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_an_empty_notify_message_is_refused(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """`notify.send_message` with nothing to say does not send `{"title": ""}`."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            "notify",
+            "send_message",
+            {"entity_id": "notify.activitysmith_push_notification", "message": " "},
+            blocking=True,
+        )
+    assert raised.value.translation_key == "empty_message"
+    assert sent_bodies(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_the_notify_entity_is_not_an_activity_target(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Only the activity sensors name an activity, even with a stream named push."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(
+            hass,
+            "update_live_activity",
+            {"entity_id": "notify.activitysmith_push_notification", "message": "m"},
+        )
+    assert raised.value.translation_key == "not_an_activity_sensor"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_updates_of_unknown_activities_stay_bounded_and_leave_the_sensor(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Random activity ids neither grow memory without bound nor take the sensor."""
+    aioclient_mock.post(START_URL, json=START_RESPONSE)
+    aioclient_mock.post(UPDATE_URL, json={"success": True, "activity_id": "x"})
+    await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
+    for number in range(RECENT_ACTIVITIES * 3):
+        await act(
+            hass,
+            "update_live_activity",
+            {"activity_id": f"elsewhere-{number}", "title": "T"},
+        )
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert len(entry.runtime_data.activities.recent) == RECENT_ACTIVITIES
+    assert (
+        hass.states.get("sensor.activitysmith_live_activity").state
+        == START_RESPONSE["activity_id"]
+    )
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"current": "abc", "recent": [{**STORE_RECORD, "from_the_future": 1}]},
+        {"current": "abc", "recent": [{**STORE_RECORD, "activity_id": None}]},
+        {"recent": [], "streams": [STORE_RECORD]},
+        {"recent": "nonsense", "streams": {"washer": {"status": 3}}},
+        {"recent": [{**STORE_RECORD, "started_at": "yesterday"}], "streams": {}},
+        ["not", "a", "dict"],
+    ],
+    ids=["extra-field", "no-id", "streams-list", "junk", "bad-date", "list"],
+)
+async def test_an_odd_store_never_stops_the_entry_from_setting_up(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+    stored: Any,
+) -> None:
+    """Unknown fields are ignored, broken records dropped, the rest kept."""
+    key = f"{DOMAIN}.{mock_config_entry.entry_id}.activities"
+    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": stored}
+    mock_key_check(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    state = hass.states.get("sensor.activitysmith_live_activity")
+    extra_field_kept = isinstance(stored, dict) and stored.get("current") == "abc"
+    if extra_field_kept and stored["recent"][0]["activity_id"]:
+        assert state.state == "abc"
+
+
+async def test_only_the_newest_ended_streams_are_kept_with_their_sensors(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A churn of unique stream keys leaves a bounded store and entity list."""
+    count = MAX_ENDED_STREAMS + 5
+    for number in range(count):
+        url = f"{API_BASE_URL}/live-activity/stream/job-{number}"
+        aioclient_mock.put(url, json=stream_answer("started", f"a{number}"))
+        aioclient_mock.delete(url, json=stream_answer("ended", f"a{number}"))
+    with patch.object(
+        loaded_entry.runtime_data.client,
+        "budget",
+        partial(RequestBudget, limit=10_000, window=1.0, stream_spacing=0.0)(),
+    ):
+        for number in range(count):
+            data = {**EXAMPLE_CONTENT["alert"], "stream_key": f"job-{number}"}
+            await act(hass, "stream_live_activity", data)
+            await act(hass, "end_live_activity_stream", {"stream_key": f"job-{number}"})
+    await hass.async_block_till_done()
+    streams = loaded_entry.runtime_data.activities.streams
+    assert len(streams) == MAX_ENDED_STREAMS
+    assert "job-0" not in streams
+    assert f"job-{count - 1}" in streams
+    sensors = [
+        e
+        for e in er.async_entries_for_config_entry(
+            entity_registry, loaded_entry.entry_id
+        )
+        if e.translation_key == "stream"
+    ]
+    assert len(sensors) == MAX_ENDED_STREAMS
+    assert hass.states.get("sensor.activitysmith_job_0") is None
