@@ -6,7 +6,7 @@ from typing import Any
 from unittest.mock import patch
 
 import aiohttp
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
 
-from custom_components.activitysmith.config_flow import unique_id_for
+from custom_components.activitysmith.config_flow import API_KEY_SCHEMA, unique_id_for
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import API_KEY, OTHER_API_KEY, mock_key_check
@@ -29,6 +29,14 @@ def no_entry_setup() -> Any:
         "custom_components.activitysmith.async_setup_entry", return_value=True
     ) as mock_setup:
         yield mock_setup
+
+
+def suggested_api_key(result: ConfigFlowResult) -> Any:
+    """The value the form pre-fills in its API key field (None when empty)."""
+    for marker in result["data_schema"].schema:
+        if marker == CONF_API_KEY:
+            return (marker.description or {}).get("suggested_value")
+    raise AssertionError("the form has no API key field")
 
 
 async def test_user_flow_creates_entry_after_testing_the_key(
@@ -201,3 +209,37 @@ async def test_reauth_with_the_same_key_is_accepted(
         result["flow_id"], {CONF_API_KEY: API_KEY}
     )
     assert result["reason"] == "reauth_successful"
+
+
+@pytest.mark.parametrize("step_id", ["user", "reauth_confirm", "reconfigure"])
+async def test_form_keeps_the_typed_key_after_an_error(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+    step_id: str,
+) -> None:
+    """After invalid_auth the form shows the key again, so a typo is fixed, not retyped."""
+    if step_id == "user":
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_USER}
+        )
+    else:
+        mock_config_entry.add_to_hass(hass)
+        if step_id == "reauth_confirm":
+            result = await mock_config_entry.start_reauth_flow(hass)
+        else:
+            result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == step_id
+    assert suggested_api_key(result) is None
+
+    mock_key_check(aioclient_mock, 401)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "ask_typo"}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == step_id
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert suggested_api_key(result) == "ask_typo"
+    # The shared schema is copied, never changed: the next flow starts empty.
+    assert all(marker.description is None for marker in API_KEY_SCHEMA.schema)

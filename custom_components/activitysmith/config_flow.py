@@ -55,7 +55,9 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
                     title=TITLE, data={CONF_API_KEY: api_key}
                 )
         return self.async_show_form(
-            step_id="user", data_schema=API_KEY_SCHEMA, errors=errors
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(API_KEY_SCHEMA, user_input),
+            errors=errors,
         )
 
     async def async_step_reauth(
@@ -99,7 +101,7 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id=step_id,
-            data_schema=API_KEY_SCHEMA,
+            data_schema=self.add_suggested_values_to_schema(API_KEY_SCHEMA, user_input),
             errors=errors,
             description_placeholders={"title": entry.title},
         )
