@@ -11,6 +11,7 @@ from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
 from .client import (
@@ -23,11 +24,12 @@ from .models import ActivitySmithConfigEntry, ActivitySmithData, create_client
 from .services import async_setup_services
 from .store import ActivityTracker
 from .streams import stream_result_recorder
+from .tracked import SUBENTRY_TYPE, TrackedEntities, signal_subentries, stream_key_for
 
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -58,6 +60,7 @@ async def async_setup_entry(
     activities = ActivityTracker(hass, entry.entry_id)
     await activities.async_load()
     data = entry.runtime_data = ActivitySmithData(client=client, activities=activities)
+    data.tracked = TrackedEntities(hass, entry, data)
     client.on_stream_result = stream_result_recorder(hass, entry, data)
 
     async def send_waiting_ends(event: Event) -> None:
@@ -68,7 +71,19 @@ async def async_setup_entry(
         hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await data.tracked.async_sync()
+    # Subentries added, changed or removed: follow them in place, never by a reload
+    # (which would drop queued changes).
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    entry.async_on_unload(data.tracked.async_follow_registry())
     return True
+
+
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: ActivitySmithConfigEntry
+) -> None:
+    await entry.runtime_data.tracked.async_sync()
+    async_dispatcher_send(hass, signal_subentries(entry.entry_id))
 
 
 async def async_unload_entry(
@@ -82,6 +97,7 @@ async def async_unload_entry(
 
 async def _async_close(data: ActivitySmithData) -> None:
     """Send (or log as dropped) what waits, record it, save, and record nothing more."""
+    data.tracked.async_stop()
     await data.client.async_close()
     await data.activities.async_flush()
     data.activities.async_close()
@@ -90,5 +106,18 @@ async def _async_close(data: ActivitySmithData) -> None:
 async def async_remove_entry(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> None:
-    """Forget the stored activities and streams of a deleted entry."""
+    """End the tracked entities' activities, and forget what the entry stored."""
+    keys = [
+        stream_key_for(subentry_id)
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_TYPE
+    ]
+    if keys:
+        client = create_client(hass, entry.data[CONF_API_KEY])
+        for key in keys:
+            try:
+                await client.end_stream(key)
+            except ActivitySmithError as err:
+                _LOGGER.debug("Could not end stream %s: %s", key, err)
+        await client.async_close()
     await ActivityTracker(hass, entry.entry_id).async_remove()

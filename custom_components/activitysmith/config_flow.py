@@ -1,4 +1,7 @@
-"""Config flow: add, re-authenticate and reconfigure an ActivitySmith API key."""
+"""Config flow: add, re-authenticate and reconfigure an ActivitySmith API key.
+
+Tracked entities are subentries; their flow lives in `tracked_flow`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,14 @@ from collections.abc import Mapping
 import logging
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+)
 from homeassistant.const import CONF_API_KEY
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
@@ -18,6 +27,8 @@ import voluptuous as vol
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
 from .models import create_client, key_hash
+from .tracked import SUBENTRY_TYPE
+from .tracked_flow import TrackedEntityFlow
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +51,14 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
     """Ask for an API key and test it before storing it."""
 
     VERSION = 1
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Entities to mirror on the Lock Screen, one subentry each."""
+        return {SUBENTRY_TYPE: TrackedEntityFlow}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

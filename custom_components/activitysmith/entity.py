@@ -1,27 +1,72 @@
-"""The base of the integration's entities: one service device per config entry."""
+"""The base of the integration's entities: a service device per entry and per tracked entity."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .models import ActivitySmithConfigEntry
+from .tracked import SUBENTRY_TYPE, signal_subentries
 
 
 class ActivitySmithEntity(Entity):
-    """An entity of one entry, on that entry's ActivitySmith device."""
+    """An entity of one entry: on its ActivitySmith device, or a tracked entity's."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(self, entry: ActivitySmithConfigEntry, key: str) -> None:
-        """Attach the entity to the entry's device; `key` makes its unique id."""
+    def __init__(
+        self,
+        entry: ActivitySmithConfigEntry,
+        key: str,
+        subentry: ConfigSubentry | None = None,
+    ) -> None:
+        """Attach the entity to its device; `key` makes its unique id."""
         self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="ActivitySmith",
-            entry_type=DeviceEntryType.SERVICE,
-            configuration_url="https://activitysmith.com",
-        )
+        if subentry is None:
+            self._attr_device_info = DeviceInfo(
+                identifiers={(DOMAIN, entry.entry_id)},
+                name=entry.title,
+                manufacturer="ActivitySmith",
+                entry_type=DeviceEntryType.SERVICE,
+                configuration_url="https://activitysmith.com",
+            )
+        else:
+            self._attr_device_info = DeviceInfo(
+                identifiers={(DOMAIN, subentry.subentry_id)},
+                name=subentry.title,
+                manufacturer="ActivitySmith",
+                model="Tracked entity",
+                entry_type=DeviceEntryType.SERVICE,
+            )
+
+
+@callback
+def async_add_per_tracked_entity(
+    hass: HomeAssistant,
+    entry: ActivitySmithConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[ConfigSubentry], Entity],
+) -> None:
+    """Add `make(subentry)` for each tracked entity, now and as they are added."""
+    added: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        added.intersection_update(entry.subentries)
+        for subentry_id, subentry in entry.subentries.items():
+            if subentry.subentry_type == SUBENTRY_TYPE and subentry_id not in added:
+                added.add(subentry_id)
+                async_add_entities([make(subentry)], config_subentry_id=subentry_id)
+
+    add_new()
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, signal_subentries(entry.entry_id), add_new)
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import hashlib
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import __version__ as HA_VERSION
@@ -13,6 +14,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .client import ActivitySmithClient, RequestBudget
 from .const import DOMAIN, VERSION
 from .store import ActivityTracker
+
+if TYPE_CHECKING:
+    from .tracked import TrackedEntities
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
 
@@ -25,6 +29,8 @@ class ActivitySmithData:
 
     client: ActivitySmithClient
     activities: ActivityTracker
+    # Set right after: tracked entities need the rest of the runtime data.
+    tracked: TrackedEntities = field(init=False)
 
 
 def key_hash(api_key: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.sensor import SensorEntity
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -17,10 +18,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.signal_type import SignalType
 
 from .const import DOMAIN, LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
-from .entity import ActivitySmithEntity
+from .entity import ActivitySmithEntity, async_add_per_tracked_entity
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
 from .store import signal_live_activity, signal_stream, signal_streams
+from .tracked import signal_tracked, stream_key_for
 
 # Entities only read the tracker; the API calls happen in actions.
 PARALLEL_UPDATES = 0
@@ -38,16 +40,21 @@ async def async_setup_entry(
     activities = entry.runtime_data.activities
     registry = er.async_get(hass)
     async_add_entities([LiveActivitySensor(entry)])
+    async_add_per_tracked_entity(
+        hass, entry, async_add_entities, lambda sub: TrackedSensor(entry, sub)
+    )
     shown: set[str] = set()
 
     @callback
     def follow_streams() -> None:
+        # A tracked entity's stream has the sensor of the tracked entity's device.
+        tracked = {stream_key_for(subentry_id) for subentry_id in entry.subentries}
         for key in shown - activities.streams.keys():
             shown.discard(key)
             unique_id = f"{entry.entry_id}_{STREAM_SENSOR_PREFIX}{key}"
             if entity_id := registry.async_get_entity_id("sensor", DOMAIN, unique_id):
                 registry.async_remove(entity_id)
-        if new := [key for key in activities.streams if key not in shown]:
+        if new := [key for key in activities.streams if key not in shown | tracked]:
             shown.update(new)
             async_add_entities(StreamSensor(entry, key) for key in new)
 
@@ -63,9 +70,14 @@ class ActivitySensor(ActivitySmithEntity, SensorEntity):
     # The signal of that record, so only its changes rewrite this state.
     signal: SignalType[()]
 
-    def __init__(self, entry: ActivitySmithConfigEntry, key: str) -> None:
+    def __init__(
+        self,
+        entry: ActivitySmithConfigEntry,
+        key: str,
+        subentry: ConfigSubentry | None = None,
+    ) -> None:
         """Follow the entry's tracker."""
-        super().__init__(entry, key)
+        super().__init__(entry, key, subentry)
         self._activities = entry.runtime_data.activities
 
     @property
@@ -112,9 +124,19 @@ class StreamSensor(ActivitySensor):
 
     _attr_translation_key = "stream"
 
-    def __init__(self, entry: ActivitySmithConfigEntry, stream_key: str) -> None:
+    def __init__(
+        self,
+        entry: ActivitySmithConfigEntry,
+        stream_key: str,
+        subentry: ConfigSubentry | None = None,
+    ) -> None:
         """Named after its stream key, so its entity id is sensor.<device>_<key>."""
-        super().__init__(entry, f"{STREAM_SENSOR_PREFIX}{stream_key}")
+        key = (
+            f"{STREAM_SENSOR_PREFIX}{stream_key}"
+            if subentry is None
+            else f"tracked_{subentry.subentry_id}"
+        )
+        super().__init__(entry, key, subentry)
         self._stream_key = stream_key
         self._attr_name = stream_key
         self.signal = signal_stream(entry.entry_id, stream_key)
@@ -133,3 +155,48 @@ class StreamSensor(ActivitySensor):
         """Forget the stream when the user deleted this sensor (not on unload)."""
         if er.async_get(self.hass).async_get(self.entity_id) is None:
             self._activities.forget_stream(self._stream_key)
+
+
+class TrackedSensor(StreamSensor):
+    """A tracked entity's Live Activity: its stream, what it decided, any error."""
+
+    _attr_translation_key = "tracked"
+
+    def __init__(
+        self, entry: ActivitySmithConfigEntry, subentry: ConfigSubentry
+    ) -> None:
+        """On the tracked entity's own device."""
+        super().__init__(entry, stream_key_for(subentry.subentry_id), subentry)
+        del self._attr_name  # named by its translation: "<device> Live Activity"
+        self._entry = entry
+        self._subentry_id = subentry.subentry_id
+
+    @property
+    def available(self) -> bool:
+        """Always: before its first start it simply shows no activity."""
+        return True
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The stream's attributes, plus the tracked entity and its template error."""
+        attributes = super().extra_state_attributes or {}
+        tracked = self._entry.runtime_data.tracked.by_subentry.get(self._subentry_id)
+        if tracked is not None:
+            attributes["entity_id"] = tracked.config.entity_id
+            if tracked.error is not None:
+                attributes["error"] = tracked.error
+        return attributes
+
+    async def async_added_to_hass(self) -> None:
+        """Also refresh when the tracked entity's decision or error changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_tracked(self._entry.entry_id, self._subentry_id),
+                self.async_write_ha_state,
+            )
+        )
+
+    async def async_will_remove_from_hass(self) -> None:
+        """The stream is the subentry's: it is not forgotten with this sensor."""

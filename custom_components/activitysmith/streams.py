@@ -8,6 +8,7 @@ complete a partial state from the stream's last one, check the type's rules, sen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import logging
 from typing import Any
 
@@ -38,24 +39,15 @@ async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
     last = data.activities.running_stream_content(stream_key)
     content_state = content.merge(last, content.content_of(call.data))
     content.validate(content_state, "start" if last is None else "update", call.data)
-    body = content.request_body(content_state, call.data, channels_key="channels")
-    response = await call_api(
-        call.hass, entry, data.client.put_stream(stream_key, body)
+    return await send_stream_state(
+        call.hass, entry, data, stream_key, content_state, call.data
     )
-    if response.get("queued"):
-        data.activities.stream_queued(stream_key, content_state)
-    else:
-        _record_answer(
-            call.hass, entry, data, "PUT", stream_key, content_state, response
-        )
-    return response
 
 
 async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     """End a stream, optionally with a final state; an unknown stream is reported."""
     entry = entry_for(call)
     data = entry.runtime_data  # kept: an unload while this waits must not lose it
-    activities = data.activities
     stream_key: str = call.data[ATTR_STREAM_KEY]
     final = content.content_of(call.data)
     wants_content = bool(final) or any(
@@ -65,17 +57,51 @@ async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     content_state: dict[str, Any] | None = None
     if wants_content:
         content_state = content.merge(
-            activities.running_stream_content(stream_key), final
+            data.activities.running_stream_content(stream_key), final
         )
         content.validate(content_state, "end", call.data)
-    # Without a final state ActivitySmith ends the stream with the last one it has.
+    return await end_stream(
+        call.hass, entry, data, stream_key, content_state, call.data
+    )
+
+
+async def send_stream_state(
+    hass: HomeAssistant,
+    entry: ActivitySmithConfigEntry,
+    data: ActivitySmithData,
+    stream_key: str,
+    content_state: dict[str, Any],
+    request: Mapping[str, Any],
+) -> JsonObject:
+    """PUT a checked content state (plus the request fields in `request`); record it."""
+    body = content.request_body(content_state, request, channels_key="channels")
+    response = await call_api(hass, entry, data.client.put_stream(stream_key, body))
+    if response.get("queued"):
+        data.activities.stream_queued(stream_key, content_state)
+    else:
+        _record_answer(hass, entry, data, "PUT", stream_key, content_state, response)
+    return response
+
+
+async def end_stream(
+    hass: HomeAssistant,
+    entry: ActivitySmithConfigEntry,
+    data: ActivitySmithData,
+    stream_key: str,
+    content_state: dict[str, Any] | None,
+    request: Mapping[str, Any],
+) -> JsonObject:
+    """DELETE a stream, with a checked final state if any; record it.
+
+    Without a final state ActivitySmith ends the stream with the last one it has.
+    """
     body = content.request_body(
-        content.with_auto_dismiss(content_state, call.data) if content_state else None,
-        call.data,
+        content.with_auto_dismiss(content_state, request) if content_state else None,
+        request,
     )
     try:
         response = await call_api(
-            call.hass,
+            hass,
             entry,
             data.client.end_stream(stream_key, body or None),
             not_found="stream_not_found",
@@ -84,14 +110,12 @@ async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     except HomeAssistantError as err:
         if isinstance(err.__cause__, ActivitySmithNotFoundError):
             # ActivitySmith no longer has it: the sensor must not pretend it runs.
-            activities.stream_ended(stream_key, None, {})
+            data.activities.stream_ended(stream_key, None, {})
         raise
     if response.get("queued"):
-        activities.stream_queued(stream_key, content_state)
+        data.activities.stream_queued(stream_key, content_state)
     else:
-        _record_answer(
-            call.hass, entry, data, "DELETE", stream_key, content_state, response
-        )
+        _record_answer(hass, entry, data, "DELETE", stream_key, content_state, response)
     return response
 
 

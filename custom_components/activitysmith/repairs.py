@@ -1,0 +1,38 @@
+"""Repairs: a tracked entity whose entity was deleted can be removed in one click."""
+
+from __future__ import annotations
+
+from homeassistant.components.repairs import (
+    ConfirmRepairFlow,
+    RepairsFlow,
+    RepairsFlowResult,
+)
+from homeassistant.core import HomeAssistant
+
+
+class RemoveTrackedEntityFlow(ConfirmRepairFlow):
+    """Confirm, then remove the subentry (which ends its Live Activity)."""
+
+    def __init__(self, entry_id: str, subentry_id: str) -> None:
+        """Remember which subentry the issue is about."""
+        super().__init__()
+        self._entry_id = entry_id
+        self._subentry_id = subentry_id
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Remove the subentry once the user confirms."""
+        if user_input is not None:
+            entry = self.hass.config_entries.async_get_entry(self._entry_id)
+            if entry is not None and self._subentry_id in entry.subentries:
+                self.hass.config_entries.async_remove_subentry(entry, self._subentry_id)
+        return await super().async_step_confirm(user_input)
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The flow that fixes a missing tracked entity."""
+    data = data or {}
+    return RemoveTrackedEntityFlow(str(data["entry_id"]), str(data["subentry_id"]))

@@ -1,0 +1,380 @@
+"""Tracked entities: an entity picked in the UI lives on the iPhone as a stream."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+
+from custom_components.activitysmith.client import RequestBudget
+from custom_components.activitysmith.const import DOMAIN
+from custom_components.activitysmith.tracked import stream_key_for
+
+from .tracked_support import StreamServer, add_tracked, reconfigure_tracked
+
+
+@pytest.fixture(autouse=True)
+def quick_budget() -> Generator[None]:
+    """No pacing: what is sent depends on the entity, not on the clock."""
+    with patch(
+        "custom_components.activitysmith.models.RequestBudget",
+        partial(RequestBudget, limit=1000, window=1.0, stream_spacing=0.0),
+    ):
+        yield
+
+
+@pytest.fixture
+def server(aioclient_mock: AiohttpClientMocker) -> StreamServer:
+    return StreamServer(aioclient_mock)
+
+
+async def settle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await entry.runtime_data.client.async_wait_for_streams()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "state", "attributes", "expected"),
+    [
+        (
+            "sensor.battery",
+            "42",
+            {"device_class": "battery", "unit_of_measurement": "%"},
+            {"type": "progress", "percentage": 42},
+        ),
+        (
+            "input_number.level",
+            "7",
+            {"max": 10, "min": 0},
+            {"type": "progress", "value": 7, "upper_limit": 10},
+        ),
+        (
+            "sensor.indoor",
+            "21.5",
+            {"unit_of_measurement": "°C", "friendly_name": "Indoor"},
+            {
+                "type": "metrics",
+                "metrics": [{"label": "Indoor", "value": 21.5, "unit": "°C"}],
+            },
+        ),
+        (
+            "binary_sensor.front_door",
+            "on",
+            {"device_class": "door", "friendly_name": "Front door"},
+            {"type": "alert", "message": "Open"},
+        ),
+        ("input_boolean.guest", "on", {}, {"type": "alert", "message": "On"}),
+        ("switch.pump", "on", {}, {"type": "alert", "message": "On"}),
+        ("vacuum.robot", "cleaning", {}, {"type": "alert", "message": "Cleaning"}),
+        (
+            "media_player.tv",
+            "playing",
+            {"media_title": "The Movie"},
+            {"type": "alert", "message": "The Movie"},
+        ),
+        (
+            "sensor.washer_stage",
+            "rinse",
+            {"device_class": "enum", "options": ["wash", "rinse"]},
+            {"type": "alert", "message": "rinse"},
+        ),
+        ("weather.home", "sunny", {}, {"type": "alert", "message": "Sunny"}),
+    ],
+)
+async def test_each_default_works_unchanged(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    entity_id: str,
+    state: str,
+    attributes: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    """Submitting every step as suggested starts a stream that shows the entity."""
+    await async_setup_component(hass, "binary_sensor", {})
+    hass.states.async_set(entity_id, state, attributes)
+    await add_tracked(hass, loaded_entry, entity_id)
+    await settle(hass, loaded_entry)
+    [sent] = server.states()
+    assert {name: sent[name] for name in expected} == expected
+    assert sent["title"] == hass.states.get(entity_id).name
+
+
+async def test_an_alert_starts_updates_and_ends_with_the_entity(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """On shows it, off ends it with the final content; unavailable changes nothing."""
+    hass.states.async_set("input_boolean.alarm", "off")
+    subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    assert server.received == []
+    for state in ("on", "unavailable", "on", "off", "unknown"):
+        hass.states.async_set("input_boolean.alarm", state)
+        await settle(hass, loaded_entry)
+    methods = [method for method, _, _ in server.received]
+    assert methods == ["PUT", "DELETE"]
+    [end] = server.sent("DELETE")
+    assert end["content_state"]["message"] == "Off"
+    assert end["content_state"]["auto_dismiss_minutes"] == 3
+    sensor = hass.states.get("sensor.alarm_live_activity")
+    assert sensor.attributes["status"] == "ended"
+    assert sensor.attributes["entity_id"] == "input_boolean.alarm"
+    assert server.received[0][1] == stream_key_for(subentry_id)
+
+
+async def test_identical_content_is_not_sent_again(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """An attribute change that changes nothing shown sends nothing."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    hass.states.async_set(
+        "sensor.battery", "40", {"unit_of_measurement": "%", "voltage": 3}
+    )
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.battery", "41", {"unit_of_measurement": "%"})
+    await settle(hass, loaded_entry)
+    assert [s["percentage"] for s in server.states()] == [40, 41]
+
+
+async def test_a_timer_counts_down_pauses_resumes_and_ends(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Remaining time comes from finishes_at while running, from remaining when paused."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    finishes = (dt_util.utcnow() + timedelta(minutes=10)).isoformat()
+    hass.states.async_set(
+        "timer.pizza",
+        "active",
+        {"duration": "0:12:00", "remaining": "0:12:00", "finishes_at": finishes},
+    )
+    await add_tracked(hass, loaded_entry, "timer.pizza")
+    await settle(hass, loaded_entry)
+    hass.states.async_set("timer.pizza", "paused", {"remaining": "0:04:30"})
+    await settle(hass, loaded_entry)
+    hass.states.async_set("timer.pizza", "idle", {})
+    await settle(hass, loaded_entry)
+    started, paused = server.states()
+    assert (started["type"], started["duration_seconds"], started["is_running"]) == (
+        "timer",
+        600,
+        True,
+    )
+    assert (paused["duration_seconds"], paused["is_running"]) == (270, False)
+    assert [method for method, _, _ in server.received] == ["PUT", "PUT", "DELETE"]
+
+
+async def test_template_fields_follow_every_entity_they_read(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A subtitle built from another entity changes when that entity changes."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    hass.states.async_set("sensor.charger", "slow")
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "sensor.battery",
+        content={"subtitle": "Charging {{ states('sensor.charger') }}"},
+    )
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.charger", "fast")
+    await settle(hass, loaded_entry)
+    assert [s["subtitle"] for s in server.states()] == [
+        "Charging slow",
+        "Charging fast",
+    ]
+
+
+async def test_a_template_that_fails_is_shown_on_the_sensor_and_never_sent(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A percentage of 'abc' is an error on the sensor; the phone keeps the last one."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.battery", "abc", {"unit_of_measurement": "%"})
+    await settle(hass, loaded_entry)
+    assert len(server.states()) == 1
+    assert (
+        "percentage"
+        in hass.states.get("sensor.battery_live_activity").attributes["error"]
+    )
+    hass.states.async_set("sensor.battery", "45", {"unit_of_measurement": "%"})
+    await settle(hass, loaded_entry)
+    assert [s["percentage"] for s in server.states()] == [40, 45]
+    assert "error" not in hass.states.get("sensor.battery_live_activity").attributes
+
+
+async def test_reconfigure_changes_the_running_activity_at_once_without_a_reload(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A new title is on the phone right after the form closes."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    client = loaded_entry.runtime_data.client
+    result = await reconfigure_tracked(
+        hass, loaded_entry, subentry_id, content={"title": "EV battery"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await settle(hass, loaded_entry)
+    assert loaded_entry.runtime_data.client is client  # not reloaded
+    assert server.states()[-1]["title"] == "EV battery"
+
+
+async def test_the_switch_pauses_mirroring_and_resumes_it(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """Off ends the activity and ignores changes; on shows the entity again."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    switch = "switch.battery_show_on_iphone"
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": switch}, blocking=True
+    )
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.battery", "50", {"unit_of_measurement": "%"})
+    await settle(hass, loaded_entry)
+    assert hass.states.get(switch).state == "off"
+    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": switch}, blocking=True
+    )
+    await settle(hass, loaded_entry)
+    assert server.states()[-1]["percentage"] == 50
+
+
+async def test_removing_a_tracked_entity_ends_its_activity(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Its activity ends and its device's entities go; the entry keeps running."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    assert hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
+    await settle(hass, loaded_entry)
+    assert server.received[-1][0] == "DELETE"
+    assert entity_registry.async_get("sensor.battery_live_activity") is None
+
+
+async def test_removing_the_entry_ends_every_tracked_activity(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """Nothing is left behind on the phone."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sorted(m for m, _, _ in server.received) == [
+        "DELETE",
+        "DELETE",
+        "PUT",
+        "PUT",
+    ]
+    assert server.running == set()
+
+
+@pytest.mark.parametrize("shown_after_restart", [True, False])
+async def test_a_restart_reconciles_the_phone_with_the_entity(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    shown_after_restart: bool,
+) -> None:
+    """Shown: its state is sent again (noop when unchanged). Not shown: it ends."""
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    hass.states.async_set("input_boolean.alarm", "on" if shown_after_restart else "off")
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await settle(hass, loaded_entry)
+    methods = [method for method, _, _ in server.received]
+    assert methods == ["PUT", "PUT" if shown_after_restart else "DELETE"]
+
+
+async def test_a_deleted_entity_raises_a_repair_that_removes_the_tracked_entity(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    entity_registry: er.EntityRegistry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The fix flow removes the subentry, which ends the activity."""
+    entity = entity_registry.async_get_or_create("switch", "demo", "pump-1")
+    hass.states.async_set(entity.entity_id, "on")
+    subentry_id = await add_tracked(hass, loaded_entry, entity.entity_id)
+    await settle(hass, loaded_entry)
+    entity_registry.async_remove(entity.entity_id)
+    await hass.async_block_till_done()
+    issue_id = f"tracked_entity_missing_{subentry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    await async_setup_component(hass, "repairs", {})
+    from homeassistant.components.repairs import repairs_flow_manager  # noqa: PLC0415
+
+    flow = await repairs_flow_manager(hass).async_init(
+        DOMAIN, data={"issue_id": issue_id}
+    )
+    await repairs_flow_manager(hass).async_configure(flow["flow_id"], {})
+    await settle(hass, loaded_entry)
+    assert subentry_id not in loaded_entry.subentries
+    assert server.received[-1][0] == "DELETE"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_renamed_entity_is_followed(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A new entity id is not a broken tracked entity."""
+    entity = entity_registry.async_get_or_create("switch", "demo", "pump-2")
+    hass.states.async_set(entity.entity_id, "on")
+    subentry_id = await add_tracked(hass, loaded_entry, entity.entity_id)
+    entity_registry.async_update_entity(entity.entity_id, new_entity_id="switch.pool")
+    await hass.async_block_till_done()
+    assert loaded_entry.subentries[subentry_id].data["entity_id"] == "switch.pool"
+
+
+async def test_a_burst_of_changes_is_coalesced_and_ends_on_the_newest(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """200 changes in a row: few requests, the last one carrying the final value."""
+    loaded_entry.runtime_data.client.budget.stream_spacing = 0.05
+    hass.states.async_set("sensor.battery", "0", {"unit_of_measurement": "%"})
+    await add_tracked(hass, loaded_entry, "sensor.battery")
+    for value in range(1, 201):
+        hass.states.async_set(
+            "sensor.battery", str(value % 101), {"unit_of_measurement": "%"}
+        )
+        await hass.async_block_till_done()
+    await settle(hass, loaded_entry)
+    sent = [state["percentage"] for state in server.states()]
+    assert len(sent) < 20
+    assert sent[-1] == 200 % 101

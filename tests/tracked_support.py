@@ -1,0 +1,145 @@
+"""Helpers for the tracked-entity tests: a fake stream server and the subentry flow."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
+import voluptuous as vol
+
+from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.tracked import SUBENTRY_TYPE
+
+from .conftest import stream_answer
+
+ANY_STREAM = re.compile(re.escape(f"{API_BASE_URL}/live-activity/stream/") + "ha-.*")
+
+
+class StreamServer:
+    """Answers every tracked stream like ActivitySmith; remembers what it received."""
+
+    def __init__(self, aioclient_mock: AiohttpClientMocker) -> None:
+        self.received: list[tuple[str, str, dict[str, Any] | None]] = []
+        self.running: set[str] = set()
+        self.failures: list[dict[str, Any]] = []
+        aioclient_mock.put(ANY_STREAM, side_effect=self.answer)
+        aioclient_mock.delete(ANY_STREAM, side_effect=self.answer)
+
+    async def answer(
+        self, method: str, url: Any, data: Any
+    ) -> AiohttpClientMockResponse:
+        key = str(url).rsplit("/", 1)[-1]
+        self.received.append((method, key, data))
+        if self.failures:
+            return AiohttpClientMockResponse(method, url, **self.failures.pop(0))
+        if method == "DELETE":
+            self.running.discard(key)
+            return AiohttpClientMockResponse(
+                method, url, json=stream_answer("ended", f"act-{key}", key)
+            )
+        operation = "updated" if key in self.running else "started"
+        self.running.add(key)
+        return AiohttpClientMockResponse(
+            method, url, json=stream_answer(operation, f"act-{key}", key)
+        )
+
+    def sent(self, method: str | None = None) -> list[dict[str, Any] | None]:
+        """The bodies received, of one method or all."""
+        return [body for m, _, body in self.received if method in (None, m)]
+
+    def states(self) -> list[dict[str, Any]]:
+        """The content states PUT so far."""
+        return [body["content_state"] for body in self.sent("PUT") if body]
+
+
+async def add_tracked(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    entity_id: str,
+    *,
+    activity_type: str | None = None,
+    content: dict[str, Any] | None = None,
+    when: dict[str, Any] | None = None,
+) -> str:
+    """Walk the subentry flow, changing only what is given; return the subentry id."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE), context={"source": SOURCE_USER}
+    )
+    result = await walk(hass, result, entity_id, activity_type, content, when)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return next(
+        subentry_id
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.data["entity_id"] == entity_id
+    )
+
+
+async def reconfigure_tracked(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    subentry_id: str,
+    **changes: Any,
+) -> Any:
+    """Walk the reconfigure flow of a tracked entity."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    subentry = entry.subentries[subentry_id]
+    result = await walk(
+        hass,
+        result,
+        changes.get("entity_id", subentry.data["entity_id"]),
+        changes.get("activity_type"),
+        changes.get("content"),
+        changes.get("when"),
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return result
+
+
+async def walk(
+    hass: HomeAssistant,
+    result: Any,
+    entity_id: str,
+    activity_type: str | None,
+    content: dict[str, Any] | None,
+    when: dict[str, Any] | None,
+) -> Any:
+    """Submit each step with its suggested values, plus the changes given."""
+    flows = hass.config_entries.subentries
+    answers = {
+        "user": {"entity_id": entity_id},
+        "type": {"type": activity_type} if activity_type else {},
+        "content": content or {},
+        "when": when or {},
+    }
+    while result["type"] is FlowResultType.FORM:
+        step = result["step_id"]
+        result = await flows.async_configure(
+            result["flow_id"], {**suggested(result), **answers[step]}
+        )
+        if result["type"] is FlowResultType.FORM and result["step_id"] == step:
+            return result  # an error: the same form again
+    return result
+
+
+def suggested(result: Any) -> dict[str, Any]:
+    """What a user who changes nothing submits: each field's suggestion or default."""
+    values: dict[str, Any] = {}
+    for key in result["data_schema"].schema:
+        description = getattr(key, "description", None) or {}
+        if "suggested_value" in description:
+            values[str(key)] = description["suggested_value"]
+        elif getattr(key, "default", vol.UNDEFINED) is not vol.UNDEFINED:
+            values[str(key)] = key.default()
+    return values
