@@ -15,14 +15,19 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.activitysmith.client import RequestBudget
 from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.tracked import stream_key_for
 
+from .conftest import API_KEY
 from .tracked_support import StreamServer, add_tracked, reconfigure_tracked
 
 
@@ -378,3 +383,24 @@ async def test_a_burst_of_changes_is_coalesced_and_ends_on_the_newest(
     sent = [state["percentage"] for state in server.states()]
     assert len(sent) < 20
     assert sent[-1] == 200 % 101
+
+
+async def test_diagnostics_list_tracked_entities_and_their_last_send(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+) -> None:
+    """What each tracked entity follows, decided and sent; never the key."""
+    await async_setup_component(hass, "diagnostics", {})
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, loaded_entry
+    )
+    tracked = diagnostics["tracked_entities"][subentry_id]
+    assert tracked["entity_id"] == "sensor.battery"
+    assert tracked["decision"] == "show"
+    assert tracked["last_send"]["content_state"]["percentage"] == 40
+    assert API_KEY not in str(diagnostics)

@@ -17,7 +17,7 @@ TO_REDACT = {CONF_API_KEY, "unique_id"}
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> dict[str, Any]:
-    """The entry, its activities and streams, the request budget and recent errors."""
+    """The entry, its activities, streams and tracked entities, the budget, errors."""
     client = entry.runtime_data.client
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
@@ -25,4 +25,8 @@ async def async_get_config_entry_diagnostics(
         "budget": client.budget.as_dict(),
         "queued_stream_requests": client.streams.pending,
         "last_error_per_endpoint": client.last_errors,
+        "tracked_entities": {
+            subentry_id: tracked.as_dict()
+            for subentry_id, tracked in entry.runtime_data.tracked.by_subentry.items()
+        },
     }
