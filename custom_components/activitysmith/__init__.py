@@ -14,6 +14,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
+from .buttons import CONF_WEBHOOK_ID, ButtonPresses, delete_cloudhook, new_credentials
 from .client import (
     ActivitySmithAuthError,
     ActivitySmithBudgetExhaustedError,
@@ -29,7 +30,12 @@ from .tracked import SUBENTRY_TYPE, TrackedEntities, signal_subentries, stream_k
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = [Platform.NOTIFY, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [
+    Platform.EVENT,
+    Platform.NOTIFY,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -57,10 +63,17 @@ async def async_setup_entry(
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="cannot_connect"
         ) from err
+    if CONF_WEBHOOK_ID not in entry.data:  # entries made before buttons existed
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, **new_credentials()}
+        )
     activities = ActivityTracker(hass, entry.entry_id)
     await activities.async_load()
     data = entry.runtime_data = ActivitySmithData(client=client, activities=activities)
     data.tracked = TrackedEntities(hass, entry, data)
+    data.buttons = ButtonPresses(hass, entry)
+    data.buttons.async_register()
+    entry.async_on_unload(data.buttons.async_unregister)
     client.on_stream_result = stream_result_recorder(hass, entry, data)
 
     async def send_waiting_ends(event: Event) -> None:
@@ -82,6 +95,7 @@ async def async_setup_entry(
 async def _async_entry_updated(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> None:
+    entry.runtime_data.buttons.async_register()  # a rotated webhook id
     await entry.runtime_data.tracked.async_sync()
     async_dispatcher_send(hass, signal_subentries(entry.entry_id))
 
@@ -106,7 +120,9 @@ async def _async_close(data: ActivitySmithData) -> None:
 async def async_remove_entry(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> None:
-    """End the tracked entities' activities, and forget what the entry stored."""
+    """End the tracked entities' activities, delete the cloudhook, forget the store."""
+    if CONF_WEBHOOK_ID in entry.data:
+        await delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
     keys = [
         stream_key_for(subentry_id)
         for subentry_id, subentry in entry.subentries.items()

@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlow,
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import callback
@@ -24,6 +25,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .buttons import CONF_WEBHOOK_ID, delete_cloudhook, new_credentials
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
 from .models import create_client, key_hash
@@ -51,6 +53,12 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
     """Ask for an API key and test it before storing it."""
 
     VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Regenerate the links of the entry's `home_assistant` buttons."""
+        return RegenerateButtonLinksFlow()
 
     @classmethod
     @callback
@@ -138,3 +146,20 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
             _LOGGER.exception("Unexpected error while checking the API key")
             return {"base": "unknown"}
         return {}
+
+
+class RegenerateButtonLinksFlow(OptionsFlow):
+    """Rotate the webhook id and the secret: buttons sent before stop working."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm, then rotate; the running entry listens on the new id at once."""
+        if user_input is not None:
+            await delete_cloudhook(self.hass, self.config_entry.data[CONF_WEBHOOK_ID])
+            self.hass.config_entries.async_update_entry(
+                self.config_entry,
+                data={**self.config_entry.data, **new_credentials()},
+            )
+            return self.async_create_entry(data={})
+        return self.async_show_form(step_id="init", data_schema=vol.Schema({}))

@@ -8,10 +8,12 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
+from .buttons import CONF_SECRET, CONF_WEBHOOK_ID
 from .models import ActivitySmithConfigEntry
 
 # The unique id is a hash of the key: harmless, but nothing a report needs either.
-TO_REDACT = {CONF_API_KEY, "unique_id"}
+# The webhook id and the buttons' secret are what keeps button presses genuine.
+TO_REDACT = {CONF_API_KEY, "unique_id", CONF_WEBHOOK_ID, CONF_SECRET}
 
 
 async def async_get_config_entry_diagnostics(
@@ -25,6 +27,7 @@ async def async_get_config_entry_diagnostics(
         "budget": client.budget.as_dict(),
         "queued_stream_requests": client.streams.pending,
         "last_error_per_endpoint": client.last_errors,
+        "buttons": entry.runtime_data.buttons.as_dict(),
         "tracked_entities": {
             subentry_id: tracked.as_dict()
             for subentry_id, tracked in entry.runtime_data.tracked.by_subentry.items()

@@ -32,7 +32,8 @@ async def start_live_activity(call: ServiceCall) -> ServiceResponse:
     data = entry.runtime_data  # kept: an unload while this waits must not lose it
     content_state = content.content_of(call.data)
     content.validate(content_state, "start", call.data)
-    body = content.request_body(content_state, call.data, channels_key="target")
+    request = await data.buttons.async_resolve(call.data)
+    body = content.request_body(content_state, request, channels_key="target")
     response = await call_api(call.hass, entry, data.client.start_live_activity(body))
     clear_limit_issue(call.hass, entry)
     data.activities.started(content_state, response)
@@ -58,10 +59,11 @@ async def _change_live_activity(call: ServiceCall, phase: Phase) -> ServiceRespo
         activities.last_content(activity_id), content.content_of(call.data)
     )
     content.validate(content_state, phase, call.data)
+    request = await data.buttons.async_resolve(call.data, activity_id=activity_id)
     body = {
         ATTR_ACTIVITY_ID: activity_id,
         **content.request_body(
-            content.with_auto_dismiss(content_state, call.data), call.data
+            content.with_auto_dismiss(content_state, request), request
         ),
     }
     client = data.client

@@ -16,6 +16,7 @@ from .const import DOMAIN, VERSION
 from .store import ActivityTracker
 
 if TYPE_CHECKING:
+    from .buttons import ButtonPresses
     from .tracked import TrackedEntities
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
@@ -29,8 +30,9 @@ class ActivitySmithData:
 
     client: ActivitySmithClient
     activities: ActivityTracker
-    # Set right after: tracked entities need the rest of the runtime data.
+    # Set right after: tracked entities and buttons need the rest of the runtime data.
     tracked: TrackedEntities = field(init=False)
+    buttons: ButtonPresses = field(init=False)
 
 
 def key_hash(api_key: str) -> str:

@@ -37,7 +37,8 @@ def push_notification_body(data: dict[str, Any]) -> dict[str, Any]:
 async def send_push_notification(call: ServiceCall) -> ServiceResponse:
     """Send a push notification to the phones in the key's scope (or channels)."""
     entry = entry_for(call)
-    body = push_notification_body(dict(call.data))
+    request = await entry.runtime_data.buttons.async_resolve(call.data)
+    body = push_notification_body(request)
     client = entry.runtime_data.client
     return await call_api(call.hass, entry, client.send_push_notification(body))
 

@@ -74,6 +74,7 @@ async def send_stream_state(
     request: Mapping[str, Any],
 ) -> JsonObject:
     """PUT a checked content state (plus the request fields in `request`); record it."""
+    request = await data.buttons.async_resolve(request, stream_key=stream_key)
     body = content.request_body(content_state, request, channels_key="channels")
     response = await call_api(hass, entry, data.client.put_stream(stream_key, body))
     if response.get("queued"):
@@ -95,6 +96,7 @@ async def end_stream(
 
     Without a final state ActivitySmith ends the stream with the last one it has.
     """
+    request = await data.buttons.async_resolve(request, stream_key=stream_key)
     body = content.request_body(
         content.with_auto_dismiss(content_state, request) if content_state else None,
         request,

@@ -82,7 +82,13 @@ def url(*schemes: str) -> Callable[[Any], str]:
 
 
 def action_button(value: Any) -> dict[str, Any]:
-    """A button: open a web or Shortcuts URL, or have ActivitySmith call an https webhook."""
+    """A button: open a URL, call an https webhook, or fire a Home Assistant event.
+
+    `home_assistant` buttons are sent as signed webhook buttons (see `buttons`).
+    """
+    if isinstance(value, Mapping) and value.get("type") == "home_assistant":
+        home: dict[str, Any] = HOME_ASSISTANT_BUTTON(value)
+        return home
     button: dict[str, Any] = ACTION_SHAPE(value)
     if button["type"] == "open_url":
         OPEN_URL(button["url"])
@@ -117,7 +123,7 @@ def key_pattern(pattern: str, msg: str) -> vol.All[Any]:
 ACTION_SHAPE: Final = vol.Schema(
     {
         vol.Required("title"): NON_EMPTY_TEXT,
-        vol.Required("type"): vol.In(("open_url", "webhook")),
+        vol.Required("type"): vol.In(("open_url", "webhook", "home_assistant")),
         vol.Required("url"): cv.string,
         vol.Optional("method"): vol.In(("GET", "POST")),
         vol.Optional("body"): dict,
@@ -129,3 +135,14 @@ CHANNELS: Final = vol.All(cv.ensure_list, [NON_EMPTY_TEXT], vol.Length(min=1))
 def target_of(data: Mapping[str, Any]) -> dict[str, Any]:
     """The request's `target` for the channels in flat action data (none: no target)."""
     return {"target": {"channels": data["channels"]}} if "channels" in data else {}
+
+
+HOME_ASSISTANT_BUTTON: Final = vol.Schema(
+    {
+        vol.Required("title"): NON_EMPTY_TEXT,
+        vol.Required("type"): "home_assistant",
+        vol.Required("action"): key_pattern(
+            r"[A-Za-z0-9_-]{1,64}", "use 1 to 64 letters, digits, _ and -"
+        ),
+    }
+)
