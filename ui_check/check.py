@@ -273,6 +273,8 @@ def onboarding(ui: Ui) -> str:
         page.locator(f"input[name={name}]").fill(OWNER["password"])
     page.get_by_role("button", name="Create account").click()
     # Then one button per step (analytics: Next; all set: Finish), whatever the release.
+    # The analytics step waits until Home Assistant has started, which takes minutes on
+    # the first start (it installs packages); after it, everything is up.
     for _ in range(6):
         expect(heading).not_to_have_text(headings[-1])
         headings.append(heading.inner_text())
@@ -280,7 +282,8 @@ def onboarding(ui: Ui) -> str:
         if finish.is_visible():
             finish.click()
             break
-        page.get_by_role("button", name="Next", exact=True).click()
+        next_step = page.get_by_role("button", name="Next", exact=True)
+        next_step.click(timeout=HASS_START_TIMEOUT_S * 1000)
     page.wait_for_url(
         lambda url: "onboarding" not in url and "auth_callback" not in url
     )
