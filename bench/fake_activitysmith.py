@@ -1,14 +1,19 @@
-"""A fake ActivitySmith API on 127.0.0.1, for the benchmark; runs in its own process.
+"""A fake ActivitySmith API on 127.0.0.1, for the benchmark and the UI check.
 
-Answers the endpoints the benchmark uses as the spec describes them, and records, for the
-benchmark to read at /_bench/stats, when each stream PUT arrived (on the system-wide
-monotonic clock) and from which client socket each request came. Prints `PORT <n>` once
-it listens, then serves until it is terminated.
+Runs in its own process. Answers the endpoints the benchmark uses as the spec describes
+them, and records, for the benchmark to read at /_bench/stats, when each stream PUT
+arrived (on the system-wide monotonic clock) and from which client socket each request
+came. Prints `PORT <n>` once it listens, then serves until it is terminated.
+
+With `--api-key KEY` (scripts/ui-check), API requests with another bearer token get 401,
+as ActivitySmith answers a wrong key; without it every key is accepted.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 import time
 from typing import Any
 
@@ -20,20 +25,38 @@ TIMESTAMP = "2026-11-26T00:00:00Z"
 class FakeActivitySmith:
     """The handlers and what they saw."""
 
-    def __init__(self) -> None:
-        """Start with nothing seen."""
+    def __init__(self, api_key: str | None = None) -> None:
+        """Start with nothing seen; accept only `api_key` if one is given."""
+        self.api_key = api_key
         self.puts: list[tuple[float, dict[str, Any]]] = []
         self.peers: set[tuple[str, int]] = set()
 
     def app(self) -> web.Application:
         """The aiohttp application."""
-        app = web.Application()
+        # Without a key no middleware at all: the benchmark times this server.
+        app = web.Application(middlewares=[self.check_key] if self.api_key else [])
         app.router.add_post("/api/live-activity/start", self.start)
         app.router.add_put("/api/live-activity/stream/{key}", self.put_stream)
         app.router.add_delete("/api/live-activity/stream/{key}", self.delete_stream)
         app.router.add_get("/_bench/stats", self.stats)
         app.router.add_post("/_bench/reset-peers", self.reset_peers)
         return app
+
+    @web.middleware
+    async def check_key(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """401 for an API request with another key than `api_key`."""
+        if (
+            request.path.startswith("/api/")
+            and request.headers.get("Authorization") != f"Bearer {self.api_key}"
+        ):
+            return web.json_response(
+                {"error": "Unauthorized", "message": "Invalid API key"}, status=401
+            )
+        return await handler(request)
 
     def _seen(self, request: web.Request) -> None:
         if request.transport is not None:
@@ -93,9 +116,9 @@ class FakeActivitySmith:
         return web.json_response({})
 
 
-async def serve() -> None:
+async def serve(api_key: str | None) -> None:
     """Listen on a free port of 127.0.0.1 until terminated."""
-    runner = web.AppRunner(FakeActivitySmith().app(), access_log=None)
+    runner = web.AppRunner(FakeActivitySmith(api_key).app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -105,4 +128,6 @@ async def serve() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--api-key", help="the only key accepted (default: any)")
+    asyncio.run(serve(parser.parse_args().api_key))

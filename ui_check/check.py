@@ -1,0 +1,815 @@
+"""Check the integration's UI in a real browser, as a user sees it. Run `scripts/ui-check`.
+
+It starts, all on 127.0.0.1 and all in this process tree:
+
+- the fake ActivitySmith API (bench/fake_activitysmith.py), which accepts only VALID_KEY;
+- Home Assistant from .venv-develop on a free port, with a throwaway config directory (a
+  copy of config/configuration.yaml and a link to this custom component), through
+  hass_with_fake_api.py, which points the integration's client at the fake;
+- Debian's Chromium, headless, driven by Playwright.
+
+Then it runs STEPS in order. A step is a small function that takes the `Ui`, does what a
+user would (onboarding, adding the integration, opening forms), records what is wrong with
+`ui.problem(...)` and returns a line saying what it checked. After every step the runner
+also looks for visible "Translation error" texts, raw translation keys and browser console
+errors that mention activitysmith, and saves a screenshot to .ui-check/.
+
+A step that raises (something did not render in time, a button was missing) stops the
+run, as the later steps build on it; a step that only records problems fails and the run
+goes on, so one run reports every problem. Exit code 1 if any step failed.
+
+To add a step (say, the "Add tracked entity" flow), write `def my_step(ui: Ui) -> str`
+using `ui.page` (Playwright), `ui.check_form(...)` and `ui.shot(name, docs=...)`, and put it
+in STEPS after the steps it builds on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+import contextlib
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+import urllib.error
+import urllib.request
+
+from playwright.sync_api import (
+    ConsoleMessage,
+    Error as PlaywrightError,
+    Locator,
+    Page,
+    Route,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DOMAIN = "activitysmith"
+COMPONENT = ROOT / "custom_components" / DOMAIN
+OUTPUT = ROOT / ".ui-check"  # screenshots and logs of the last run (gitignored)
+DOCS = ROOT / "docs"  # --update-screenshots copies a few small ones here
+HASS_PYTHON = ROOT / ".venv-develop" / "bin" / "python"  # made by scripts/ui-check
+
+VALID_KEY = "ask_ui_check_valid_key"
+WRONG_KEY = "ask_ui_check_wrong_key"
+OWNER = {
+    "name": "UI Check",
+    "username": "uicheck",
+    "password": "ui-check-password",
+}
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium phones home, and on a closed network its connections fail.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = ViewportSize(width=1280, height=900)
+DOCS_MAX_HEIGHT = 640  # px: docs screenshots stay small (well under 150 kB)
+DOCS_ACTION = "start_live_activity"  # the action whose form docs/action-form.png shows
+STEP_TIMEOUT_MS = 20_000  # for anything to render or answer
+HASS_START_TIMEOUT_S = 600  # the first start installs the frontend with pip
+
+SERVICES: dict[str, Any] = yaml.safe_load((COMPONENT / "services.yaml").read_text())
+STRINGS: dict[str, Any] = json.loads(
+    (COMPONENT / "translations" / "en.json").read_text()
+)
+
+
+class StepError(Exception):
+    """The step could not do its work; the run stops."""
+
+
+# --- what the browser shows ------------------------------------------------------------
+
+# Label texts under `root`, through shadow roots: settings-row headings (action forms),
+# <label> elements and the `label` property of Home Assistant's form elements.
+LABELS_JS = """root => {
+  const labels = [];
+  const walk = node => {
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      const tag = node.tagName.toLowerCase();
+      if (node.getAttribute("slot") === "heading" || tag === "label") {
+        labels.push(node.textContent);
+      } else if (tag.startsWith("ha-") && typeof node.label === "string") {
+        labels.push(node.label);
+      }
+      if (node.shadowRoot) walk(node.shadowRoot);
+    }
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(root);
+  return labels.map(text => text.trim()).filter(Boolean);
+}"""
+
+# The field key of the action-form row an element is in, if any.
+FIELD_OF_JS = """element => {
+  for (let node = element; node; node = node.parentElement || node.getRootNode().host) {
+    if (node.tagName === "HA-SETTINGS-ROW") return node.querySelector("ha-selector")?.key ?? null;
+  }
+  return null;
+}"""
+
+# Options of translated selects (translation_key) shown as their raw values, per field.
+RAW_OPTIONS_JS = """selectors => selectors.flatMap(selector => {
+  const config = selector.selector?.select;
+  if (!config?.translation_key) return [];
+  const values = new Set(config.options.map(o => typeof o === "string" ? o : o.value));
+  const shown = new Set();
+  const walk = node => {
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      if (/^ha-(dropdown-item|list-item|md-list-item|check-list-item|radio-option)$/i.test(node.tagName)) {
+        shown.add(node.textContent.trim());
+      } else if (node.tagName === "HA-FORMFIELD" && typeof node.label === "string") {
+        shown.add(node.label.trim());
+      }
+      if (node.shadowRoot) walk(node.shadowRoot);
+    }
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(selector);
+  const raw = [...shown].filter(text => values.has(text));
+  return raw.length ? [`${selector.key ?? selector.name}: ${raw.join(", ")}`] : [];
+})"""
+
+HASS_JS = "document.querySelector('home-assistant').hass"
+
+
+@dataclass
+class Ui:
+    """The browser page and what the current step found."""
+
+    page: Page
+    base_url: str
+    update_docs: bool
+    step_number: int = 0
+    problems: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    docs_pending: list[tuple[Path, Path]] = field(default_factory=list)
+
+    def goto(self, path: str) -> None:
+        """Open a page of Home Assistant's UI by its path."""
+        self.page.goto(self.base_url + path)
+
+    def problem(self, text: str) -> None:
+        """Record something wrong; the step fails, the run goes on."""
+        if text not in self.problems:
+            self.problems.append(text)
+
+    def shot(
+        self, name: str, *, docs: str | None = None, clip: Locator | None = None
+    ) -> None:
+        """Save a screenshot of the page; with `docs`, also a small one for docs/.
+
+        The small one shows the top of `clip` (or the viewport). It is copied to
+        docs/`docs` only with --update-screenshots and only if the step passes, so docs/
+        never shows a defect.
+        """
+        self.page.screenshot(path=OUTPUT / f"{self.step_number:02d}-{name}.png")
+        if not (docs and self.update_docs):
+            return
+        small = OUTPUT / "for-docs" / docs
+        small.parent.mkdir(exist_ok=True)
+        box = clip.bounding_box() if clip is not None else None
+        if box is None:
+            self.page.screenshot(path=small)
+        else:
+            box["height"] = min(box["height"], DOCS_MAX_HEIGHT)
+            self.page.screenshot(path=small, clip=box)
+        self.docs_pending.append((small, DOCS / docs))
+
+    def labels(self, root: Locator) -> list[str]:
+        """The label texts under `root`."""
+        labels: list[str] = root.evaluate(LABELS_JS)
+        return labels
+
+    def check_labels(self, root: Locator, keys: set[str], where: str) -> list[str]:
+        """Record labels under `root` that are a raw field key or translation key."""
+        labels = self.labels(root)
+        bare = [label.rstrip("*").strip() for label in labels]
+        if raw := sorted({label for label in bare if label in keys}):
+            self.problem(f"{where}: labels are raw field keys: {', '.join(raw)}")
+        if raw := sorted(
+            {label for label in bare if label.startswith(f"component.{DOMAIN}.")}
+        ):
+            self.problem(f"{where}: labels are raw translation keys: {', '.join(raw)}")
+        return labels
+
+    def check_form(self, root: Locator, keys: set[str], where: str) -> None:
+        """Labels, options of translated selects and visible texts of a form."""
+        self.check_labels(root, keys, where)
+        for raw in root.locator("ha-selector").evaluate_all(RAW_OPTIONS_JS):
+            self.problem(f"{where}: options shown as their raw values ({raw})")
+        self.check_text()
+
+    def check_text(self) -> None:
+        """Record visible "Translation error" texts and raw translation keys."""
+        for needle in ("Translation error", f"component.{DOMAIN}."):
+            matches = self.page.get_by_text(needle)
+            for index in range(matches.count()):
+                match = matches.nth(index)
+                if not match.is_visible():
+                    continue
+                text = " ".join(match.inner_text().split())[:200]
+                key = match.evaluate(FIELD_OF_JS)
+                self.problem(f"visible {text!r}" + (f" (field {key})" if key else ""))
+
+    def hass(self, expression: str) -> Any:
+        """Evaluate `expression` with `hass` (the frontend's connection) in the page."""
+        return self.page.evaluate(
+            f"async () => {{ const hass = {HASS_JS}; return {expression}; }}"
+        )
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        """Keep the browser's console errors, with the URL they came from."""
+        if message.type == "error":
+            self.console_errors.append(
+                f"{message.text} ({message.location.get('url', '')})"
+            )
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout_s: float = 20) -> None:
+    """Poll `check` until it is true; raise StepError naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise StepError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+# --- the steps -------------------------------------------------------------------------
+
+
+def onboarding(ui: Ui) -> str:
+    """Create the owner in the onboarding form, then finish the remaining steps."""
+    page = ui.page
+    ui.goto("/")
+    page.get_by_role("button", name="Create my smart home").click()
+    page.locator("input[name=name]").wait_for()
+    heading = page.locator("h1").first
+    headings = [heading.inner_text()]
+    for name in ("name", "username"):
+        page.locator(f"input[name={name}]").fill(OWNER[name])
+    for name in ("password", "password_confirm"):
+        page.locator(f"input[name={name}]").fill(OWNER["password"])
+    page.get_by_role("button", name="Create account").click()
+    # Then one button per step (analytics: Next; all set: Finish), whatever the release.
+    # The analytics step waits until Home Assistant has started, which takes minutes on
+    # the first start (it installs packages); after it, everything is up.
+    for _ in range(6):
+        expect(heading).not_to_have_text(headings[-1])
+        headings.append(heading.inner_text())
+        finish = page.get_by_role("button", name="Finish", exact=True)
+        if finish.is_visible():
+            finish.click()
+            break
+        next_step = page.get_by_role("button", name="Next", exact=True)
+        next_step.click(timeout=HASS_START_TIMEOUT_S * 1000)
+    page.wait_for_url(
+        lambda url: "onboarding" not in url and "auth_callback" not in url
+    )
+    path = page.url.removeprefix(ui.base_url).split("?")[0]
+    return f"{' > '.join(headings)} > {path}"
+
+
+def open_key_form(ui: Ui) -> str:
+    """Settings > Devices & services > Add integration > ActivitySmith."""
+    page = ui.page
+    strings = STRINGS["config"]["step"]["user"]
+    ui.goto("/config/integrations/dashboard")
+    page.get_by_role("button", name="Add integration").click()
+    page.get_by_placeholder("Search for a brand name").fill("ActivitySmith")
+    page.get_by_text("ActivitySmith", exact=True).click()
+    dialog = page.locator("dialog-data-entry-flow")
+    dialog.get_by_text(strings["title"], exact=True).wait_for()
+    dialog.locator("input[name=api_key]").wait_for()
+    labels = ui.check_labels(dialog, {"api_key"}, "key form")
+    if not any(label.rstrip("*") == strings["data"]["api_key"] for label in labels):
+        ui.problem(
+            f"key form: no field labelled {strings['data']['api_key']!r}: {labels}"
+        )
+    settle(page)
+    ui.shot("key-form", docs="config-flow-api-key.png", clip=dialog_panel(dialog))
+    return f"found in Add integration; the form shows {strings['title']!r} and its key field"
+
+
+def wrong_key(ui: Ui) -> str:
+    """A key ActivitySmith rejects: the translated error, and the key stays typed."""
+    page = ui.page
+    dialog = page.locator("dialog-data-entry-flow")
+    key = dialog.locator("input[name=api_key]")
+    key.fill(WRONG_KEY)
+    dialog.get_by_role("button", name="Submit").click()
+    error = STRINGS["config"]["error"]["invalid_auth"]
+    dialog.get_by_text(error).wait_for()
+    ui.shot("wrong-key")
+    # Needs the config flow to show the form again with the typed key as suggested value.
+    if (kept := key.input_value()) != WRONG_KEY:
+        ui.problem(
+            "key form: after the error the key field is "
+            + ("empty" if not kept else f"{kept!r}")
+            + f", not the key typed ({WRONG_KEY!r})"
+        )
+    return f"shows {error!r}; the typed key stays in the field"
+
+
+def valid_key(ui: Ui) -> str:
+    """A key ActivitySmith accepts: the entry is created and loaded."""
+    page = ui.page
+    dialog = page.locator("dialog-data-entry-flow")
+    dialog.locator("input[name=api_key]").fill(VALID_KEY)
+    dialog.get_by_role("button", name="Submit").click()
+    dialog.get_by_role("button", name=re.compile(r"^(Skip and finish|Finish)$")).click()
+
+    def loaded() -> bool:
+        entries = ui.hass(
+            f"hass.callWS({{type: 'config_entries/get', domain: '{DOMAIN}'}})"
+        )
+        return [entry["state"] for entry in entries] == ["loaded"]
+
+    wait_until(loaded, "one loaded ActivitySmith entry")
+    ui.shot("entry-created")
+    return "entry created and loaded"
+
+
+def check_action(action: str) -> Callable[[Ui], str]:
+    """A step for Developer tools > Actions (UI mode) with activitysmith.`action`."""
+
+    def step(ui: Ui) -> str:
+        page = ui.page
+        fields: dict[str, Any] = SERVICES[action].get("fields") or {}
+        name = STRINGS["services"][action]["name"]
+        ui.goto("/developer-tools/action")
+        page.get_by_role("button", name="UI mode").click()
+        page.locator("ha-service-picker").click()
+        page.get_by_placeholder("Search", exact=True).fill(f"{DOMAIN}.{action}")
+        page.get_by_text(f"{DOMAIN}.{action}", exact=True).click()
+        page.locator("ha-service-picker").get_by_text(name, exact=True).wait_for()
+
+        form = page.locator("ha-service-control")
+        rows = form.locator("ha-settings-row")
+        row_keys: list[str | None] = []
+
+        def rendered() -> bool:
+            row_keys[:] = rows.evaluate_all(
+                "rows => rows.map(row => row.querySelector('ha-selector')?.key ?? null)"
+            )
+            return set(fields) <= set(row_keys)
+
+        try:
+            wait_until(rendered, f"the {len(fields)} fields of {action}")
+        except StepError as err:
+            missing = ", ".join(key for key in fields if key not in row_keys)
+            raise StepError(f"{err}; not rendered: {missing}") from err
+        ui.check_form(form, set(fields), action)
+        docs = "action-form.png" if action == DOCS_ACTION else None
+        ui.shot("form", docs=docs, clip=form)
+        tall_shot(ui, form, "form-full")
+
+        dialogs = []
+        for key, spec in fields.items():
+            object_fields = ((spec.get("selector") or {}).get("object") or {}).get(
+                "fields"
+            )
+            if not object_fields:
+                continue
+            rows.nth(row_keys.index(key)).get_by_role("button", name="Add").click()
+            dialog = page.locator("dialog-form ha-dialog[open]")
+            dialog.locator("ha-form").wait_for()
+            settle(page)
+            ui.check_form(dialog, set(object_fields), f"{action} > {key} > Add")
+            ui.shot(f"{key}-add")
+            dialog.get_by_role("button", name="Cancel").click()
+            dialog.wait_for(state="hidden")
+            dialogs.append(key)
+        opened = f"; Add dialogs of {', '.join(dialogs)}" if dialogs else ""
+        return f"{name!r}: {len(fields)} fields, their labels and options{opened}"
+
+    step.__doc__ = f"Developer tools > Actions: {DOMAIN}.{action}."
+    return step
+
+
+def integration_page(ui: Ui) -> str:
+    """Settings > Devices & services > ActivitySmith."""
+    page = ui.page
+    ui.goto(f"/config/integrations/integration/{DOMAIN}")
+    page.get_by_role("heading", name="ActivitySmith").wait_for()
+    page.locator("ha-config-entry-row").filter(has_text="ActivitySmith").wait_for()
+    # Under the entry, its device: "ActivitySmith • 2 entities".
+    device = page.locator("ha-config-entry-device-row")
+    device.filter(has_text=re.compile(r"\d+\W*entities")).first.wait_for()
+    ui.shot("integration")
+    return "shows the integration, its entry and the entry's device with its entities"
+
+
+def live_activity_sensor(ui: Ui) -> str:
+    """The Live Activity sensor in Settings > Entities, with its translated attributes."""
+    page = ui.page
+    strings = STRINGS["entity"]["sensor"]["live_activity"]
+    ui.hass(
+        f"hass.callService('{DOMAIN}', 'start_live_activity', {{title: 'UI check', "
+        "type: 'segmented_progress', number_of_steps: 3, current_step: 1}, "
+        "undefined, true, true)"
+    )
+    entity_id = ui.hass(
+        "Object.values(hass.entities).find(e => e.platform === 'activitysmith'"
+        " && e.translation_key === 'live_activity')?.entity_id"
+    )
+    if not entity_id:
+        raise StepError("no Live Activity sensor in the entity registry")
+    wait_until(
+        lambda: ui.hass(f"hass.states['{entity_id}']?.attributes.status") == "active",
+        f"{entity_id} to show the started activity",
+    )
+    attributes = ui.hass(f"hass.states['{entity_id}'].attributes")
+
+    ui.goto(f"/config/entities?domain={DOMAIN}")
+    page.get_by_text(strings["name"], exact=True).click()
+    dialog = page.locator("ha-more-info-dialog")
+    dialog.get_by_label("Menu").click()
+    dialog.locator("ha-dropdown-item").filter(has_text="Details").click()
+    translated = {
+        key: spec
+        for key, spec in strings.get("state_attributes", {}).items()
+        if key in attributes
+    }
+    names = [spec["name"] for spec in translated.values() if "name" in spec]
+    values = [
+        spec["state"][attributes[key]]
+        for key, spec in translated.items()
+        if attributes[key] in spec.get("state", {})
+    ]
+    dialog.get_by_text(names[0], exact=True).wait_for()
+    for name in names:
+        if not dialog.get_by_text(name, exact=True).filter(visible=True).count():
+            ui.problem(f"{entity_id} details: no attribute named {name!r}")
+    # Values are text right in a shadow root, which text selectors do not match.
+    shown = dialog.locator("ha-attribute-value").evaluate_all(
+        "values => values.map(value => (value.shadowRoot ?? value).textContent.trim())"
+    )
+    for value in values:
+        if value not in shown:
+            ui.problem(f"{entity_id} details: no attribute value {value!r} ({shown})")
+    ui.shot("details")
+    return (
+        f"{entity_id} details: translated attribute names ({', '.join(names)})"
+        f" and values ({', '.join(values)})"
+    )
+
+
+STEPS: list[tuple[str, Callable[[Ui], str]]] = [
+    ("onboarding", onboarding),
+    ("add integration: key form", open_key_form),
+    ("add integration: wrong key", wrong_key),
+    ("add integration: valid key", valid_key),
+    *((f"action {action}", check_action(action)) for action in SERVICES),
+    ("integration page", integration_page),
+    ("entity page: Live Activity sensor", live_activity_sensor),
+]
+
+
+# --- helpers for steps -----------------------------------------------------------------
+
+
+def settle(page: Page) -> None:
+    """Wait for running animations (a dialog fading in) to end."""
+    page.evaluate(
+        """() => Promise.all(document.getAnimations()
+          .filter(a => a.effect?.getComputedTiming().endTime !== Infinity)
+          .map(a => a.finished.catch(() => null)))"""
+    )
+
+
+def dialog_panel(dialog: Locator) -> Locator:
+    """The visible panel of a dialog (the part a docs screenshot shows)."""
+    return dialog.locator("wa-dialog [part~='dialog']").first
+
+
+def tall_shot(ui: Ui, element: Locator, name: str) -> None:
+    """A screenshot with the viewport stretched to show all of `element`."""
+    box = element.bounding_box()
+    if box is None:
+        return
+    height = min(8000, int(box["y"] + box["height"] + 40))
+    ui.page.set_viewport_size(ViewportSize(width=VIEWPORT["width"], height=height))
+    try:
+        ui.shot(name)
+    finally:
+        ui.page.set_viewport_size(VIEWPORT)
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """What one step did."""
+
+    name: str
+    status: str  # ok, FAIL or skipped
+    seconds: float = 0.0
+    checked: str = ""
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def run_step(ui: Ui, number: int, name: str, step: Callable[[Ui], str]) -> Result:
+    """Run one step and the checks after every step."""
+    ui.step_number, ui.problems, ui.docs_pending = number, [], []
+    errors_before = len(ui.console_errors)
+    started = time.monotonic()
+    checked, fatal = "", False
+    try:
+        checked = step(ui)
+    except (StepError, PlaywrightError) as err:
+        fatal = True
+        lines = str(err).splitlines()
+        waiting = [line.strip() for line in lines if "waiting for" in line][:1]
+        ui.problem(f"did not complete: {' '.join(lines[:1] + waiting)}")
+    with contextlib.suppress(PlaywrightError):
+        ui.check_text()
+        ui.shot("end")
+    for error in ui.console_errors[errors_before:]:
+        if DOMAIN in error.lower():
+            ui.problem(f"browser console error: {error[:300]}")
+    result = Result(
+        name,
+        "FAIL" if ui.problems else "ok",
+        time.monotonic() - started,
+        checked,
+        ui.problems,
+    )
+    for small, target in ui.docs_pending:
+        if result.status == "ok":
+            target.parent.mkdir(exist_ok=True)
+            shutil.copyfile(small, target)
+            result.notes.append(
+                f"updated {target.relative_to(ROOT)} ({target.stat().st_size // 1024} kB)"
+            )
+        else:
+            result.notes.append(
+                f"{target.relative_to(ROOT)} not updated: the step failed"
+            )
+    if fatal:
+        raise StepAborted(result)
+    return result
+
+
+class StepAborted(Exception):
+    """A step could not complete; carries its result."""
+
+    def __init__(self, result: Result) -> None:
+        """Keep the result."""
+        super().__init__(result.name)
+        self.result = result
+
+
+def print_result(number: int, result: Result) -> None:
+    """One line per step, then its problems."""
+    print(
+        f"[{number:2}/{len(STEPS)}] {result.name:<42} {result.status:<7}"
+        f" {result.seconds:5.1f} s  {result.checked}",
+        flush=True,
+    )
+    for problem in result.problems:
+        print(f"        - {problem}", flush=True)
+    for note in result.notes:
+        print(f"        ({note})", flush=True)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def write_store(storage: Path, key: str, version: int, data: dict[str, Any]) -> None:
+    """A file of Home Assistant's .storage, in the format `version` of `key`."""
+    (storage / key).write_text(
+        json.dumps({"version": version, "minor_version": 1, "key": key, "data": data})
+    )
+
+
+def prepare_config(config_dir: Path, port: int) -> None:
+    """A throwaway config directory: config/configuration.yaml and this component."""
+    configuration = (ROOT / "config" / "configuration.yaml").read_text()
+    if re.search(r"^http:", configuration, re.MULTILINE):
+        raise SystemExit("config/configuration.yaml sets http:; ui-check sets its own")
+    (config_dir / "configuration.yaml").write_text(configuration)
+    (config_dir / "custom_components").mkdir()
+    (config_dir / "custom_components" / DOMAIN).symlink_to(COMPONENT)
+    storage = config_dir / ".storage"
+    storage.mkdir()
+    # Home Assistant keeps its HTTP settings in storage (http: in YAML is deprecated and
+    # starts a trial that reverts to port 8123 on every interface). Version 1 of this
+    # store is migrated forward by every release.
+    write_store(storage, "http", 1, {"server_host": ["127.0.0.1"], "server_port": port})
+    # The onboarding's location step is marked done: finishing it sets up met,
+    # radio_browser and google_translate, which reach the internet.
+    write_store(storage, "onboarding", 4, {"done": ["core_config"]})
+
+
+@contextlib.contextmanager
+def process(
+    command: list[str], log: Path, **options: Any
+) -> Iterator[subprocess.Popen[str]]:
+    """Run `command` for the duration of the block; stop it (and wait) afterwards."""
+    with log.open("w") as out:
+        options.setdefault("stdout", out)
+        child = subprocess.Popen(  # noqa: S603 - our own commands
+            command, cwd=ROOT, text=True, stderr=out, **options
+        )
+        try:
+            yield child
+        finally:
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(60)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+
+
+def fake_api_url(fake: subprocess.Popen[str]) -> str:
+    """The base URL the fake API printed when it started listening."""
+    assert fake.stdout is not None  # noqa: S101 - asked for with PIPE
+    ready, _, _ = select.select([fake.stdout], [], [], 30)
+    line = fake.stdout.readline() if ready else ""
+    if not line.startswith("PORT "):
+        raise SystemExit(f"the fake ActivitySmith did not start: {line!r}")
+    return f"http://127.0.0.1:{int(line.split()[1])}"
+
+
+def wait_for_hass(hass: subprocess.Popen[str], base_url: str) -> None:
+    """Wait until Home Assistant answers its onboarding API."""
+    deadline = time.monotonic() + HASS_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if hass.poll() is not None:
+            raise SystemExit(
+                f"Home Assistant exited ({hass.returncode}); see {OUTPUT}/home-assistant.log"
+            )
+        try:
+            url = f"{base_url}/api/onboarding"  # http://127.0.0.1:<port>
+            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except urllib.error.URLError, ConnectionError, TimeoutError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"Home Assistant did not answer within {HASS_START_TIMEOUT_S} s")
+
+
+def keep_local(base_url: str) -> Callable[[Route], None]:
+    """Let the browser reach only Home Assistant, and nothing that makes it go online.
+
+    Brand images of other integrations and map tiles are fetched by Home Assistant from
+    the internet; this integration's brand images are served from its own folder.
+    """
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        if (
+            not url.startswith(base_url + "/")
+            or "/api/map_tiles/" in url
+            or (
+                "/api/brands/" in url
+                and f"/api/brands/integration/{DOMAIN}/" not in url
+            )
+        ):
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    return route
+
+
+def run_steps(base_url: str, update_docs: bool) -> list[Result]:
+    """Drive Chromium through STEPS; the results, including skipped steps."""
+    results: list[Result] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+            context.set_default_timeout(STEP_TIMEOUT_MS)
+            context.route("**/*", keep_local(base_url))
+            page = context.new_page()
+            ui = Ui(page, base_url, update_docs)
+            page.on("console", ui.on_console)
+            page.on("pageerror", lambda error: ui.console_errors.append(f"{error}"))
+            for number, (name, step) in enumerate(STEPS, 1):
+                try:
+                    results.append(run_step(ui, number, name, step))
+                except StepAborted as aborted:
+                    results.append(aborted.result)
+                    print_result(number, aborted.result)
+                    results += [Result(later, "skipped") for later, _ in STEPS[number:]]
+                    for skipped, result in enumerate(results[number:], number + 1):
+                        print_result(skipped, result)
+                    break
+                print_result(number, results[-1])
+        finally:
+            browser.close()
+    return results
+
+
+def main() -> int:
+    """Start everything, run the steps, stop everything, print the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--update-screenshots",
+        action="store_true",
+        help="also copy small screenshots of passing steps into docs/",
+    )
+    args = parser.parse_args()
+    # CI stops a run with SIGTERM: unwind, so everything started here is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    OUTPUT.mkdir()
+    started = time.monotonic()
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with contextlib.ExitStack() as stack:
+        config_dir = Path(
+            stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="activitysmith-ui-check-")
+            )
+        )
+        prepare_config(config_dir, port)
+        fake = stack.enter_context(
+            process(
+                [
+                    str(HASS_PYTHON),
+                    "bench/fake_activitysmith.py",
+                    "--api-key",
+                    VALID_KEY,
+                ],
+                OUTPUT / "fake-activitysmith.log",
+                stdout=subprocess.PIPE,
+            )
+        )
+        api_url = fake_api_url(fake)
+        print(
+            f"ui-check: fake ActivitySmith on {api_url}; starting Home Assistant on {base_url}",
+            flush=True,
+        )
+        hass = stack.enter_context(
+            process(
+                [
+                    str(HASS_PYTHON),
+                    "ui_check/hass_with_fake_api.py",
+                    f"{api_url}/api",
+                    "--config",
+                    str(config_dir),
+                    "--log-no-color",
+                ],
+                OUTPUT / "home-assistant.log",
+            )
+        )
+        wait_for_hass(hass, base_url)
+        print(
+            f"ui-check: Home Assistant answers after {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
+        results = run_steps(base_url, args.update_screenshots)
+    counts = {
+        status: sum(r.status == status for r in results)
+        for status in ("ok", "FAIL", "skipped")
+    }
+    failed = [r.name for r in results if r.status != "ok"]
+    print(
+        f"ui-check: {time.monotonic() - started:.0f} s; screenshots and logs in {OUTPUT.relative_to(ROOT)}/"
+    )
+    if failed:
+        print(f"ui-check: failed or skipped: {'; '.join(failed)}")
+    print(
+        f"ui-check: {counts['ok']} passed, {counts['FAIL']} failed, {counts['skipped']} skipped"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
