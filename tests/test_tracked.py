@@ -404,3 +404,46 @@ async def test_diagnostics_list_tracked_entities_and_their_last_send(
     assert tracked["decision"] == "show"
     assert tracked["last_send"]["content_state"]["percentage"] == 40
     assert API_KEY not in str(diagnostics)
+
+
+async def test_a_tracked_timer_gets_pause_and_resume_buttons_that_work(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+) -> None:
+    """Pressing Pause pauses the real timer; the activity follows with Resume."""
+    hass.config.external_url = "https://home.example.org"
+    assert await async_setup_component(
+        hass, "timer", {"timer": {"pizza": {"duration": "00:10:00"}}}
+    )
+    await hass.services.async_call(
+        "timer", "start", {"entity_id": "timer.pizza"}, blocking=True
+    )
+    await add_tracked(hass, loaded_entry, "timer.pizza")
+    await settle(hass, loaded_entry)
+    pause = server.sent("PUT")[-1]["action"]
+    assert pause["title"] == "Pause"
+    client = await hass_client_no_auth()
+    webhook_id = loaded_entry.data["webhook_id"]
+    await client.post(f"/api/webhook/{webhook_id}", json=pause["body"])
+    await settle(hass, loaded_entry)
+    assert hass.states.get("timer.pizza").state == "paused"
+    followed = server.sent("PUT")[-1]
+    assert followed["content_state"]["is_running"] is False
+    assert followed["action"]["title"] == "Resume"
+
+
+async def test_a_tracked_timer_without_a_way_home_shows_without_buttons(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """No https URL: the timer still shows; it just has no button."""
+    hass.config.external_url = None
+    hass.states.async_set(
+        "timer.tea", "paused", {"remaining": "0:03:00", "duration": "0:05:00"}
+    )
+    await add_tracked(hass, loaded_entry, "timer.tea")
+    await settle(hass, loaded_entry)
+    [sent] = server.sent("PUT")
+    assert "action" not in sent
+    assert sent["content_state"]["duration_seconds"] == 180

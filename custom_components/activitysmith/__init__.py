@@ -89,6 +89,7 @@ async def async_setup_entry(
     # (which would drop queued changes).
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     entry.async_on_unload(data.tracked.async_follow_registry())
+    entry.async_on_unload(data.tracked.async_follow_presses())
     return True
 
 

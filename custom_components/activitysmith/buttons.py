@@ -199,6 +199,14 @@ class ButtonPresses:
         )
         async_dispatcher_send(self._hass, signal_actions(self._entry.entry_id))
 
+    async def async_can_reach_home(self) -> bool:
+        """Whether a home_assistant button could be sent now (a URL is available)."""
+        try:
+            await self._webhook_url()
+        except ServiceValidationError:
+            return False
+        return True
+
     async def _webhook_url(self) -> str:
         """Where ActivitySmith calls, chosen now (the external URL can change)."""
         webhook_id: str = self._entry.data[CONF_WEBHOOK_ID]

@@ -34,7 +34,10 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
-from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.dispatcher import (
+    async_dispatcher_connect,
+    async_dispatcher_send,
+)
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_state_change_event,
@@ -49,6 +52,7 @@ from homeassistant.util.signal_type import SignalType
 import voluptuous as vol
 
 from . import content
+from .buttons import signal_pressed
 from .client import ActivitySmithLiveActivityLimitError
 from .const import ATTR_AUTO_DISMISS_MINUTES, DOMAIN
 from .models import ActivitySmithConfigEntry, ActivitySmithData
@@ -69,6 +73,13 @@ CONF_ENABLED: Final = "enabled"
 # A start refused for the Live Activity limit is tried again this often.
 LIMIT_RETRY: Final = timedelta(seconds=60)
 MISSING_ISSUE: Final = "tracked_entity_missing"
+# A tracked timer's button per state: its title, and the timer action it runs.
+TIMER_BUTTONS: Final = {"active": ("Pause", "pause"), "paused": ("Resume", "start")}
+
+
+def timer_action_id(command: str, subentry_id: str) -> str:
+    """The action id of a tracked timer's button (letters, digits and -, <= 64)."""
+    return f"timer-{command}-{subentry_id.lower()}"
 
 
 def stream_key_for(subentry_id: str) -> str:
@@ -345,6 +356,8 @@ class TrackedEntity:
         request: dict[str, Any] = {}
         if self.config.channels:
             request[CONF_CHANNELS] = list(self.config.channels)
+        if (button := await self._timer_button()) is not None:
+            request["action"] = button
         try:
             if decision is Decision.SHOW and content_state is not None:
                 await send_stream_state(
@@ -374,6 +387,35 @@ class TrackedEntity:
                     self._cancel_retry()
                 self._cancel_retry = async_call_later(
                     self._hass, LIMIT_RETRY, self.async_schedule_refresh
+                )
+
+    async def _timer_button(self) -> dict[str, str] | None:
+        """A running timer gets Pause, a paused one Resume (when buttons can reach home).
+
+        The timer type takes one button, so Cancel does not fit beside them.
+        """
+        state = self._hass.states.get(self.config.entity_id)
+        if (
+            self.config.type != "timer"
+            or state is None
+            or state.domain != "timer"
+            or state.state not in TIMER_BUTTONS
+            or not await self._data.buttons.async_can_reach_home()
+        ):
+            return None
+        title, command = TIMER_BUTTONS[state.state]
+        return {
+            "title": title,
+            "type": "home_assistant",
+            "action": timer_action_id(command, self.subentry_id),
+        }
+
+    async def async_pressed(self, action: str) -> None:
+        """One of this timer's buttons was pressed: run the timer's own action."""
+        for command in ("pause", "start"):
+            if action == timer_action_id(command, self.subentry_id):
+                await self._hass.services.async_call(
+                    "timer", command, {"entity_id": self.config.entity_id}
                 )
 
     def _set_status(self, decision: Decision | None, error: str | None) -> None:
@@ -465,6 +507,19 @@ class TrackedEntities:
         """Stop following every entity (on unload; the activities stay)."""
         for tracked in self.by_subentry.values():
             tracked.async_stop()
+
+    @callback
+    def async_follow_presses(self) -> Callable[[], None]:
+        """Run tracked timers' buttons when they are pressed."""
+
+        @callback
+        def pressed(action: str) -> None:
+            for tracked in self.by_subentry.values():
+                self._entry.async_create_task(self._hass, tracked.async_pressed(action))
+
+        return async_dispatcher_connect(
+            self._hass, signal_pressed(self._entry.entry_id), pressed
+        )
 
     @callback
     def async_follow_registry(self) -> Callable[[], None]:
