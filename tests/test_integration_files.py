@@ -239,6 +239,7 @@ def test_home_assistant_reads_every_action_description() -> None:
     assert set(button["selector"]["object"]["fields"]) == {
         "title",
         "type",
+        "action",
         "url",
         "method",
         "body",
