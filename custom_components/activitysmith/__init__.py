@@ -25,7 +25,8 @@ from .models import ActivitySmithConfigEntry, ActivitySmithData, create_client
 from .services import async_setup_services
 from .store import ActivityTracker
 from .streams import stream_result_recorder
-from .tracked import SUBENTRY_TYPE, TrackedEntities, signal_subentries, stream_key_for
+from .tracked_config import SUBENTRY_TYPE, signal_subentries, stream_key_for
+from .tracked_entities import TrackedEntities
 
 _LOGGER = logging.getLogger(__name__)
 

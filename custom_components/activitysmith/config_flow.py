@@ -29,7 +29,7 @@ from .buttons import CONF_WEBHOOK_ID, delete_cloudhook, new_credentials
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
 from .models import create_client, key_hash
-from .tracked import SUBENTRY_TYPE
+from .tracked_config import SUBENTRY_TYPE
 from .tracked_flow import TrackedEntityFlow
 
 _LOGGER = logging.getLogger(__name__)

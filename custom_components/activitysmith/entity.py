@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .models import ActivitySmithConfigEntry
-from .tracked import SUBENTRY_TYPE, signal_subentries
+from .tracked_config import SUBENTRY_TYPE, signal_subentries
 
 
 class ActivitySmithEntity(Entity):

@@ -17,7 +17,7 @@ from .store import ActivityTracker
 
 if TYPE_CHECKING:
     from .buttons import ButtonPresses
-    from .tracked import TrackedEntities
+    from .tracked_entities import TrackedEntities
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
 

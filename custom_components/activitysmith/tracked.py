@@ -11,10 +11,8 @@ Entering a show state starts the stream, leaving it ends it with the final conte
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import timedelta
-import enum
 import logging
 from typing import Any, Final
 
@@ -26,16 +24,12 @@ from homeassistant.core import (
     HomeAssistant,
     State,
     callback,
-    split_entity_id,
 )
 from homeassistant.exceptions import HomeAssistantError, TemplateError
 from homeassistant.helpers import (
     config_validation as cv,
-    entity_registry as er,
-    issue_registry as ir,
 )
 from homeassistant.helpers.dispatcher import (
-    async_dispatcher_connect,
     async_dispatcher_send,
 )
 from homeassistant.helpers.event import (
@@ -43,36 +37,27 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
 )
 from homeassistant.helpers.template import Template
-from homeassistant.helpers.translation import (
-    async_get_cached_translations,
-    async_get_translations,
-)
-from homeassistant.util import dt as dt_util
-from homeassistant.util.signal_type import SignalType
 import voluptuous as vol
 
 from . import content
-from .buttons import signal_pressed
 from .client import ActivitySmithLiveActivityLimitError
-from .const import ATTR_AUTO_DISMISS_MINUTES, DOMAIN
+from .const import ATTR_AUTO_DISMISS_MINUTES
 from .models import ActivitySmithConfigEntry, ActivitySmithData
 from .streams import end_stream, send_stream_state
+from .tracked_config import (
+    CONF_CHANNELS,
+    Decision,
+    TrackedConfig,
+    signal_tracked,
+    stream_key_for,
+    variables_for,
+)
 from .tracked_defaults import METRIC_FIELDS
 
 _LOGGER = logging.getLogger(__name__)
 
-SUBENTRY_TYPE: Final = "tracked_entity"
-CONF_ENTITY_ID: Final = "entity_id"
-CONF_TYPE: Final = "type"
-CONF_FIELDS: Final = "fields"
-CONF_SHOW_STATES: Final = "show_states"
-CONF_END_STATES: Final = "end_states"
-CONF_SHOW_TEMPLATE: Final = "show_template"
-CONF_CHANNELS: Final = "channels"
-CONF_ENABLED: Final = "enabled"
 # A start refused for the Live Activity limit is tried again this often.
 LIMIT_RETRY: Final = timedelta(seconds=60)
-MISSING_ISSUE: Final = "tracked_entity_missing"
 # A tracked timer's button per state: its title, and the timer action it runs.
 TIMER_BUTTONS: Final = {"active": ("Pause", "pause"), "paused": ("Resume", "start")}
 
@@ -80,107 +65,6 @@ TIMER_BUTTONS: Final = {"active": ("Pause", "pause"), "paused": ("Resume", "star
 def timer_action_id(command: str, subentry_id: str) -> str:
     """The action id of a tracked timer's button (letters, digits and -, <= 64)."""
     return f"timer-{command}-{subentry_id.lower()}"
-
-
-def stream_key_for(subentry_id: str) -> str:
-    """The stream a tracked entity drives (subentry ids are letters and digits)."""
-    return f"ha-{subentry_id.lower()}"
-
-
-def signal_subentries(entry_id: str) -> SignalType[()]:
-    """Sent after the entry's subentries changed (for the platforms to add entities)."""
-    return SignalType(f"{DOMAIN}_{entry_id}_subentries")
-
-
-def signal_tracked(entry_id: str, subentry_id: str) -> SignalType[()]:
-    """Sent when a tracked entity's own status (error, decision) changes."""
-    return SignalType(f"{DOMAIN}_{entry_id}_tracked_{subentry_id}")
-
-
-class Decision(enum.StrEnum):
-    """What the tracked entity's state means for its Live Activity."""
-
-    SHOW = "show"
-    END = "end"
-    HOLD = "hold"
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedConfig:
-    """A tracked_entity subentry's data, typed."""
-
-    entity_id: str
-    type: str
-    fields: Mapping[str, str]
-    show_states: tuple[str, ...]
-    end_states: tuple[str, ...]
-    show_template: str | None
-    auto_dismiss_minutes: int
-    channels: tuple[str, ...]
-    enabled: bool
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> TrackedConfig:
-        """Read a subentry's data (written by the subentry flow)."""
-        return cls(
-            entity_id=data[CONF_ENTITY_ID],
-            type=data[CONF_TYPE],
-            fields=dict(data.get(CONF_FIELDS, {})),
-            show_states=tuple(data.get(CONF_SHOW_STATES, ())),
-            end_states=tuple(data.get(CONF_END_STATES, ())),
-            show_template=data.get(CONF_SHOW_TEMPLATE) or None,
-            auto_dismiss_minutes=int(data.get(ATTR_AUTO_DISMISS_MINUTES, 3)),
-            channels=tuple(data.get(CONF_CHANNELS, ())),
-            enabled=bool(data.get(CONF_ENABLED, True)),
-        )
-
-
-def variables_for(hass: HomeAssistant, state: State) -> dict[str, Any]:
-    """What every template of a tracked entity can use besides `states()` and co."""
-    return {
-        "entity_id": state.entity_id,
-        "entity": state,
-        "state": state.state,
-        "name": state.name,
-        "state_name": translated_state(hass, state),
-        "remaining": timer_remaining(state),
-    }
-
-
-def translated_state(hass: HomeAssistant, state: State) -> str:
-    """The state as the UI names it ("Open" for a door that is on), else the state."""
-    domain = state.domain
-    translations = async_get_cached_translations(
-        hass, hass.config.language, "entity_component", domain
-    )
-    device_class = state.attributes.get("device_class") or "_"
-    for key in (
-        f"component.{domain}.entity_component.{device_class}.state.{state.state}",
-        f"component.{domain}.entity_component._.state.{state.state}",
-    ):
-        if key in translations:
-            return translations[key]
-    return state.state
-
-
-def timer_remaining(state: State) -> int | None:
-    """A timer's remaining seconds, or None for anything else.
-
-    While a timer runs its `remaining` attribute is not live: the time comes from
-    `finishes_at`. When it is paused, `remaining` holds it.
-    """
-    if state.domain != "timer":
-        return None
-    finishes = state.attributes.get("finishes_at")
-    end = dt_util.parse_datetime(str(finishes)) if finishes else None
-    if state.state == "active" and end is not None:
-        return max(0, round((end - dt_util.utcnow()).total_seconds()))
-    remaining = str(state.attributes.get("remaining") or "")
-    try:
-        hours, minutes, seconds = (float(part) for part in remaining.split(":"))
-    except ValueError:
-        return None
-    return round(hours * 3600 + minutes * 60 + seconds)
 
 
 class TrackedEntity:
@@ -447,121 +331,3 @@ def _message_of(err: Exception) -> str:
         details = ", ".join(f"{k}: {v}" for k, v in placeholders.items())
         return f"{err.translation_key} ({details})" if details else err.translation_key
     return str(err) or type(err).__name__
-
-
-class TrackedEntities:
-    """The entry's tracked entities, kept in step with its subentries."""
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ActivitySmithConfigEntry,
-        data: ActivitySmithData,
-    ) -> None:
-        """Start with none; `async_sync` follows the subentries."""
-        self._hass = hass
-        self._entry = entry
-        self._data = data
-        self.by_subentry: dict[str, TrackedEntity] = {}
-
-    @property
-    def stream_keys(self) -> set[str]:
-        """The streams tracked entities drive (their sensors are their own)."""
-        return {tracked.stream_key for tracked in self.by_subentry.values()}
-
-    async def async_sync(self) -> None:
-        """Start new subentries, restart changed ones, end and drop removed ones."""
-        wanted = {
-            subentry_id: subentry
-            for subentry_id, subentry in self._entry.subentries.items()
-            if subentry.subentry_type == SUBENTRY_TYPE
-        }
-        for subentry_id in list(self.by_subentry):
-            tracked = self.by_subentry[subentry_id]
-            subentry = wanted.get(subentry_id)
-            if subentry is not None and TrackedConfig.from_data(subentry.data) == (
-                tracked.config
-            ):
-                continue
-            tracked.async_stop()
-            del self.by_subentry[subentry_id]
-            if subentry is None:
-                ir.async_delete_issue(self._hass, DOMAIN, issue_id_for(subentry_id))
-                await tracked.async_end()
-        # State names ("Open" for a door) come from the entity components' translations.
-        domains = {
-            split_entity_id(subentry.data[CONF_ENTITY_ID])[0]
-            for subentry in wanted.values()
-        }
-        await async_get_translations(
-            self._hass, self._hass.config.language, "entity_component", domains
-        )
-        for subentry_id, subentry in wanted.items():
-            if subentry_id not in self.by_subentry:
-                tracked = TrackedEntity(self._hass, self._entry, self._data, subentry)
-                self.by_subentry[subentry_id] = tracked
-                tracked.async_start()
-
-    @callback
-    def async_stop(self) -> None:
-        """Stop following every entity (on unload; the activities stay)."""
-        for tracked in self.by_subentry.values():
-            tracked.async_stop()
-
-    @callback
-    def async_follow_presses(self) -> Callable[[], None]:
-        """Run tracked timers' buttons when they are pressed."""
-
-        @callback
-        def pressed(action: str) -> None:
-            for tracked in self.by_subentry.values():
-                self._entry.async_create_task(self._hass, tracked.async_pressed(action))
-
-        return async_dispatcher_connect(
-            self._hass, signal_pressed(self._entry.entry_id), pressed
-        )
-
-    @callback
-    def async_follow_registry(self) -> Callable[[], None]:
-        """Follow a renamed entity; a deleted one raises a repair issue."""
-
-        @callback
-        def changed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-            change = event.data
-            if change["action"] == "remove":
-                for tracked in self.for_entity(change["entity_id"]):
-                    ir.async_create_issue(
-                        self._hass,
-                        DOMAIN,
-                        issue_id_for(tracked.subentry_id),
-                        is_fixable=True,
-                        severity=ir.IssueSeverity.WARNING,
-                        translation_key=MISSING_ISSUE,
-                        translation_placeholders={
-                            "entity_id": change["entity_id"],
-                            "title": tracked.title,
-                        },
-                        data={
-                            "entry_id": self._entry.entry_id,
-                            "subentry_id": tracked.subentry_id,
-                        },
-                    )
-            elif change["action"] == "update" and "old_entity_id" in change:
-                for tracked in self.for_entity(change["old_entity_id"]):
-                    subentry = self._entry.subentries[tracked.subentry_id]
-                    self._hass.config_entries.async_update_subentry(
-                        self._entry,
-                        subentry,
-                        data={**subentry.data, CONF_ENTITY_ID: change["entity_id"]},
-                    )
-
-        return self._hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, changed)
-
-    def for_entity(self, entity_id: str) -> list[TrackedEntity]:
-        """The tracked entities that follow `entity_id`."""
-        return [t for t in self.by_subentry.values() if t.config.entity_id == entity_id]
-
-
-def issue_id_for(subentry_id: str) -> str:
-    """The repair issue raised when a tracked entity's entity is deleted."""
-    return f"{MISSING_ISSUE}_{subentry_id}"

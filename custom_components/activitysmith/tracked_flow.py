@@ -30,7 +30,7 @@ import voluptuous as vol
 
 from .const import ATTR_AUTO_DISMISS_MINUTES
 from .content import ACTIVITY_TYPES, COLORS
-from .tracked import (
+from .tracked_config import (
     CONF_CHANNELS,
     CONF_END_STATES,
     CONF_ENTITY_ID,
