@@ -14,7 +14,10 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -447,3 +450,31 @@ async def test_a_tracked_timer_without_a_way_home_shows_without_buttons(
     [sent] = server.sent("PUT")
     assert "action" not in sent
     assert sent["content_state"]["duration_seconds"] == 180
+
+
+async def test_a_start_refused_for_the_activity_limit_is_retried_once_a_slot_frees(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    issue_registry: ir.IssueRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The repair issue explains it; a minute later the start goes, exactly once."""
+    server.failures = [
+        {"status": 429, "json": {"error": "limit", "limit": 4, "active": 4}}
+    ]
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    issue_id = f"live_activity_limit_{loaded_entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "PUT"]
+    assert server.running
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await settle(hass, loaded_entry)
+    assert len(server.received) == 2
