@@ -71,6 +71,8 @@ OWNER = {
     "password": "ui-check-password",
 }
 
+EXTERNAL_URL = "https://ui-check.invalid"  # for home_assistant buttons; never reached
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
 CHROMIUM_ARGS = [
     "--headless",
@@ -161,6 +163,7 @@ class Ui:
     page: Page
     base_url: str
     update_docs: bool
+    fake_url: str = ""  # the fake ActivitySmith's base URL
     step_number: int = 0
     problems: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
@@ -440,13 +443,30 @@ def live_activity_sensor(ui: Ui) -> str:
         lambda: ui.hass(f"hass.states['{entity_id}']?.attributes.status") == "active",
         f"{entity_id} to show the started activity",
     )
-    attributes = ui.hass(f"hass.states['{entity_id}'].attributes")
 
     ui.goto(f"/config/entities?domain={DOMAIN}")
     page.get_by_text(strings["name"], exact=True).click()
+    names, values = check_details(ui, entity_id, strings)
+    return (
+        f"{entity_id} details: translated attribute names ({', '.join(names)})"
+        f" and values ({', '.join(values)})"
+    )
+
+
+def check_details(
+    ui: Ui, entity_id: str, strings: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """In the open more-info dialog: the name, then Details with translated attributes.
+
+    `strings` is the entity's translations (entity.<platform>.<key>). Returns the
+    attribute names and values found translated.
+    """
+    page = ui.page
     dialog = page.locator("ha-more-info-dialog")
+    dialog.get_by_text(strings["name"], exact=True).first.wait_for()
     dialog.get_by_label("Menu").click()
     dialog.locator("ha-dropdown-item").filter(has_text="Details").click()
+    attributes = ui.hass(f"hass.states['{entity_id}'].attributes")
     translated = {
         key: spec
         for key, spec in strings.get("state_attributes", {}).items()
@@ -458,7 +478,11 @@ def live_activity_sensor(ui: Ui) -> str:
         for key, spec in translated.items()
         if attributes[key] in spec.get("state", {})
     ]
-    dialog.get_by_text(names[0], exact=True).wait_for()
+    # The translated names come with the entity translations, which may load later.
+    if names:
+        dialog.get_by_text(names[0], exact=True).first.wait_for()
+    else:
+        dialog.locator("ha-attribute-value").first.wait_for()
     for name in names:
         if not dialog.get_by_text(name, exact=True).filter(visible=True).count():
             ui.problem(f"{entity_id} details: no attribute named {name!r}")
@@ -470,10 +494,83 @@ def live_activity_sensor(ui: Ui) -> str:
         if value not in shown:
             ui.problem(f"{entity_id} details: no attribute value {value!r} ({shown})")
     ui.shot("details")
-    return (
-        f"{entity_id} details: translated attribute names ({', '.join(names)})"
-        f" and values ({', '.join(values)})"
+    return names, values
+
+
+def button_event(ui: Ui) -> str:
+    """The Button pressed event entity, after a press of a home_assistant button.
+
+    The button goes out in a start, as ActivitySmith gets it (a signed webhook button);
+    the step then calls the webhook with the button's body, as ActivitySmith does when
+    the button is tapped, and opens the entity's details.
+    """
+    page = ui.page
+    strings = STRINGS["entity"]["event"]["button"]
+    action = "ui_check_lock"
+    # Buttons that come home need an https URL; nothing reaches this one, nothing has to.
+    ui.hass(
+        f"hass.callWS({{type: 'config/core/update', external_url: '{EXTERNAL_URL}'}})"
     )
+    ui.hass(
+        f"hass.callService('{DOMAIN}', 'start_live_activity', {{title: 'Front door', "
+        "type: 'alert', message: 'Unlocked', action: {title: 'Lock', "
+        f"type: 'home_assistant', action: '{action}'}}}}, undefined, true, true)"
+    )
+    with urllib.request.urlopen(f"{ui.fake_url}/_fake/last-start") as answer:  # noqa: S310
+        sent = json.load(answer)
+    button = (sent or {}).get("action") or {}
+    if not str(button.get("url", "")).startswith(EXTERNAL_URL):
+        raise StepError(f"the start did not carry a webhook button: {button}")
+    path = button["url"].removeprefix(EXTERNAL_URL)
+    press = urllib.request.Request(  # noqa: S310 - our Home Assistant on 127.0.0.1
+        ui.base_url + path,
+        data=json.dumps(button["body"]).encode(),
+        headers={"Content-Type": "application/json"},
+        method=button["method"],
+    )
+    with urllib.request.urlopen(press) as answer:  # noqa: S310
+        answer.read()
+    entity_id = ui.hass(
+        "Object.values(hass.entities).find(e => e.platform === 'activitysmith'"
+        " && e.translation_key === 'button')?.entity_id"
+    )
+    if not entity_id:
+        raise StepError("no Button pressed event entity in the entity registry")
+    wait_until(
+        lambda: ui.hass(f"hass.states['{entity_id}']?.attributes.event_type") == action,
+        f"{entity_id} to record the press of {action}",
+    )
+
+    ui.goto(f"/config/entities?domain={DOMAIN}")
+    page.get_by_text(strings["name"], exact=True).click()
+    names, _ = check_details(ui, entity_id, strings)
+    shown = page.locator("ha-more-info-dialog ha-attribute-value").evaluate_all(
+        "values => values.map(value => (value.shadowRoot ?? value).textContent.trim())"
+    )
+    if action not in shown:
+        ui.problem(
+            f"{entity_id} details: the pressed action {action!r} not shown ({shown})"
+        )
+    return (
+        f"{entity_id} ({strings['name']!r}) after a press of a webhook button:"
+        f" translated attribute names ({', '.join(names)})"
+    )
+
+
+def options_flow(ui: Ui) -> str:
+    """The entry's Configure dialog: Regenerate button links (closed, not submitted)."""
+    page = ui.page
+    strings = STRINGS["options"]["step"]["init"]
+    ui.goto(f"/config/integrations/integration/{DOMAIN}")
+    page.locator("ha-config-entry-row").get_by_role("button", name="Configure").click()
+    dialog = flow_dialog(ui)
+    dialog.get_by_text(strings["title"], exact=True).wait_for()
+    settle(page)
+    check_description(ui, strings["description"], "options")
+    ui.shot("options", clip=dialog_panel(dialog))
+    ui.check_text()
+    close_flow(ui)
+    return f"{strings['title']!r} with its description; closed without submitting"
 
 
 STEPS: list[tuple[str, Callable[[Ui], str]]] = [
@@ -484,7 +581,11 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     *((f"action {action}", check_action(action)) for action in SERVICES),
     ("integration page", integration_page),
     ("entity page: Live Activity sensor", live_activity_sensor),
+    ("entity page: Button pressed event", button_event),
+    ("options: Regenerate button links", options_flow),
 ]
+# What every other step builds on: `--only` runs these too.
+SETUP_STEPS = ("onboarding", "add integration:")
 
 
 # --- helpers for steps -----------------------------------------------------------------
@@ -497,6 +598,28 @@ def settle(page: Page) -> None:
           .filter(a => a.effect?.getComputedTiming().endTime !== Infinity)
           .map(a => a.finished.catch(() => null)))"""
     )
+
+
+def flow_dialog(ui: Ui) -> Locator:
+    """The config, options or subentry flow dialog."""
+    return ui.page.locator("dialog-data-entry-flow")
+
+
+def check_description(ui: Ui, description: str, where: str) -> None:
+    """Record it if the dialog does not show the start of `description`."""
+    start = description.split(".", maxsplit=1)[0]
+    try:
+        # Markdown renders in a worker, a moment after the title.
+        flow_dialog(ui).get_by_text(start).filter(visible=True).first.wait_for()
+    except PlaywrightError:
+        ui.problem(f"{where}: the description {start!r}... is not shown")
+
+
+def close_flow(ui: Ui) -> None:
+    """Close the flow dialog without submitting."""
+    dialog = flow_dialog(ui)
+    dialog.get_by_role("button", name="Close").first.click()
+    dialog.locator("ha-form, ha-markdown").first.wait_for(state="detached")
 
 
 def dialog_panel(dialog: Locator) -> Locator:
@@ -583,10 +706,10 @@ class StepAborted(Exception):
         self.result = result
 
 
-def print_result(number: int, result: Result) -> None:
+def print_result(number: int, total: int, result: Result) -> None:
     """One line per step, then its problems."""
     print(
-        f"[{number:2}/{len(STEPS)}] {result.name:<42} {result.status:<7}"
+        f"[{number:2}/{total}] {result.name:<42} {result.status:<7}"
         f" {result.seconds:5.1f} s  {result.checked}",
         flush=True,
     )
@@ -705,8 +828,22 @@ def keep_local(base_url: str) -> Callable[[Route], None]:
     return route
 
 
-def run_steps(base_url: str, update_docs: bool) -> list[Result]:
+def selected_steps(only: list[str] | None) -> list[tuple[str, Callable[[Ui], str]]]:
+    """STEPS, or with `only` the set-up steps and those whose name contains one of it."""
+    if not only:
+        return STEPS
+    return [
+        (name, step)
+        for name, step in STEPS
+        if name.startswith(SETUP_STEPS) or any(text in name for text in only)
+    ]
+
+
+def run_steps(
+    base_url: str, fake_url: str, update_docs: bool, only: list[str] | None = None
+) -> list[Result]:
     """Drive Chromium through STEPS; the results, including skipped steps."""
+    steps = selected_steps(only)
     results: list[Result] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -717,20 +854,20 @@ def run_steps(base_url: str, update_docs: bool) -> list[Result]:
             context.set_default_timeout(STEP_TIMEOUT_MS)
             context.route("**/*", keep_local(base_url))
             page = context.new_page()
-            ui = Ui(page, base_url, update_docs)
+            ui = Ui(page, base_url, update_docs, fake_url)
             page.on("console", ui.on_console)
             page.on("pageerror", lambda error: ui.console_errors.append(f"{error}"))
-            for number, (name, step) in enumerate(STEPS, 1):
+            for number, (name, step) in enumerate(steps, 1):
                 try:
                     results.append(run_step(ui, number, name, step))
                 except StepAborted as aborted:
                     results.append(aborted.result)
-                    print_result(number, aborted.result)
-                    results += [Result(later, "skipped") for later, _ in STEPS[number:]]
+                    print_result(number, len(steps), aborted.result)
+                    results += [Result(later, "skipped") for later, _ in steps[number:]]
                     for skipped, result in enumerate(results[number:], number + 1):
-                        print_result(skipped, result)
+                        print_result(skipped, len(steps), result)
                     break
-                print_result(number, results[-1])
+                print_result(number, len(steps), results[-1])
         finally:
             browser.close()
     return results
@@ -739,6 +876,13 @@ def run_steps(base_url: str, update_docs: bool) -> list[Result]:
 def main() -> int:
     """Start everything, run the steps, stop everything, print the summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="run only the steps whose name contains TEXT (repeatable), after the set-up"
+        " steps (onboarding, add integration) they build on; for working on a step",
+    )
     parser.add_argument(
         "--update-screenshots",
         action="store_true",
@@ -794,7 +938,7 @@ def main() -> int:
             f"ui-check: Home Assistant answers after {time.monotonic() - started:.0f} s",
             flush=True,
         )
-        results = run_steps(base_url, args.update_screenshots)
+        results = run_steps(base_url, api_url, args.update_screenshots, args.only)
     counts = {
         status: sum(r.status == status for r in results)
         for status in ("ok", "FAIL", "skipped")
