@@ -472,9 +472,19 @@ def check_details(
     page = ui.page
     dialog = page.locator("ha-more-info-dialog")
     dialog.get_by_text(strings["name"], exact=True).first.wait_for()
+    settle(page)
+    ui.shot("more-info")
     dialog.get_by_label("Menu").click()
     dialog.locator("ha-dropdown-item").filter(has_text="Details").click()
     attributes = ui.hass(f"hass.states['{entity_id}'].attributes")
+    # The frontend takes an `icon` attribute as the entity's icon ("mdi:timer"); anything
+    # else breaks the icon ("this.icon.split is not a function" in the console).
+    icon = attributes.get("icon")
+    if icon is not None and not (isinstance(icon, str) and ":" in icon):
+        ui.problem(
+            f"{entity_id}: attribute icon is {icon!r}; the frontend shows it as the"
+            " entity's icon, which then fails to render"
+        )
     translated = {
         key: spec
         for key, spec in strings.get("state_attributes", {}).items()
