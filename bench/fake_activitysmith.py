@@ -5,6 +5,13 @@ them, and records, for the benchmark to read at /_bench/stats, when each stream 
 arrived (on the system-wide monotonic clock) and from which client socket each request
 came. Prints `PORT <n>` once it listens, then serves until it is terminated.
 
+Streams behave like ActivitySmith's, for any stream key (`washer`, or `ha-<subentry id>`
+of a tracked entity): the first PUT starts an activity (`started`, a new activity id),
+later ones update it (`updated`), DELETE ends it (`ended`) and the key is free again; a
+DELETE of a stream that is not running gets 404, which is also how the key check sees a
+valid key. The body of the last start is kept for /_fake/last-start, so the UI check can
+press a button the way ActivitySmith would.
+
 With `--api-key KEY` (scripts/ui-check), API requests with another bearer token get 401,
 as ActivitySmith answers a wrong key; without it every key is accepted.
 """
@@ -30,6 +37,9 @@ class FakeActivitySmith:
         self.api_key = api_key
         self.puts: list[tuple[float, dict[str, Any]]] = []
         self.peers: set[tuple[str, int]] = set()
+        self.streams: dict[str, str] = {}  # running stream key -> its activity id
+        self.activities = 0  # activity ids handed out so far
+        self.last_start: dict[str, Any] | None = None
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -40,6 +50,7 @@ class FakeActivitySmith:
         app.router.add_delete("/api/live-activity/stream/{key}", self.delete_stream)
         app.router.add_get("/_bench/stats", self.stats)
         app.router.add_post("/_bench/reset-peers", self.reset_peers)
+        app.router.add_get("/_fake/last-start", self.get_last_start)
         return app
 
     @web.middleware
@@ -65,7 +76,7 @@ class FakeActivitySmith:
     async def start(self, request: web.Request) -> web.Response:
         """POST /live-activity/start."""
         self._seen(request)
-        await request.json()
+        self.last_start = await request.json()
         return web.json_response(
             {
                 "success": True,
@@ -79,21 +90,26 @@ class FakeActivitySmith:
         """PUT /live-activity/stream/{key}: record when which state arrived."""
         self._seen(request)
         self.puts.append((time.monotonic(), await request.json()))
+        key = request.match_info["key"]
+        operation = "updated" if key in self.streams else "started"
+        if operation == "started":
+            self.activities += 1
+            self.streams[key] = f"fake-activity-{self.activities}"
         return web.json_response(
             {
                 "success": True,
-                "operation": "updated",
-                "stream_key": request.match_info["key"],
-                "activity_id": "bench-stream",
+                "operation": operation,
+                "stream_key": key,
+                "activity_id": self.streams[key],
                 "timestamp": TIMESTAMP,
             }
         )
 
     async def delete_stream(self, request: web.Request) -> web.Response:
-        """DELETE: the key check (404 for a valid key), or ending a stream."""
+        """DELETE: end a running stream; 404 for any other key (the key check's too)."""
         self._seen(request)
         key = request.match_info["key"]
-        if key.startswith("home-assistant-key-check-"):
+        if key not in self.streams:
             return web.json_response(
                 {"error": "Live Activity stream not found", "message": key}, status=404
             )
@@ -102,6 +118,7 @@ class FakeActivitySmith:
                 "success": True,
                 "operation": "ended",
                 "stream_key": key,
+                "activity_id": self.streams.pop(key),
                 "timestamp": TIMESTAMP,
             }
         )
@@ -114,6 +131,10 @@ class FakeActivitySmith:
         """Forget the client sockets seen so far."""
         self.peers.clear()
         return web.json_response({})
+
+    async def get_last_start(self, request: web.Request) -> web.Response:
+        """The body of the last start (null before any), for the UI check."""
+        return web.json_response(self.last_start)
 
 
 async def serve(api_key: str | None) -> None:

@@ -4,8 +4,9 @@ It starts, all on 127.0.0.1 and all in this process tree:
 
 - the fake ActivitySmith API (bench/fake_activitysmith.py), which accepts only VALID_KEY;
 - Home Assistant from .venv-develop on a free port, with a throwaway config directory (a
-  copy of config/configuration.yaml and a link to this custom component), through
-  hass_with_fake_api.py, which points the integration's client at the fake;
+  copy of config/configuration.yaml plus a timer to track, and a link to this custom
+  component), through hass_with_fake_api.py, which points the integration's client at
+  the fake;
 - Debian's Chromium, headless, driven by Playwright.
 
 Then it runs STEPS in order. A step is a small function that takes the `Ui`, does what a
@@ -18,9 +19,10 @@ A step that raises (something did not render in time, a button was missing) stop
 run, as the later steps build on it; a step that only records problems fails and the run
 goes on, so one run reports every problem. Exit code 1 if any step failed.
 
-To add a step (say, the "Add tracked entity" flow), write `def my_step(ui: Ui) -> str`
-using `ui.page` (Playwright), `ui.check_form(...)` and `ui.shot(name, docs=...)`, and put it
-in STEPS after the steps it builds on.
+To add a step, write `def my_step(ui: Ui) -> str` using `ui.page` (Playwright),
+`ui.check_form(...)` (or `check_flow_step` for a step of the tracked-entity flow) and
+`ui.shot(name, docs=...)`, and put it in STEPS after the steps it builds on. While working
+on it, `--only TEXT` runs just the steps whose name contains TEXT, after the set-up.
 """
 
 from __future__ import annotations
@@ -69,6 +71,14 @@ OWNER = {
     "name": "UI Check",
     "username": "uicheck",
     "password": "ui-check-password",
+}
+
+EXTERNAL_URL = "https://ui-check.invalid"  # for home_assistant buttons; never reached
+# Appended to the throwaway configuration.yaml: something meaningful to track.
+TRACKED_TIMER = "timer.pasta"
+TRACKED_NAME = "Pasta"
+EXTRA_CONFIGURATION: dict[str, Any] = {
+    "timer": {"pasta": {"name": TRACKED_NAME, "duration": "00:10:00"}}
 }
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
@@ -161,6 +171,7 @@ class Ui:
     page: Page
     base_url: str
     update_docs: bool
+    fake_url: str = ""  # the fake ActivitySmith's base URL
     step_number: int = 0
     problems: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
@@ -440,13 +451,40 @@ def live_activity_sensor(ui: Ui) -> str:
         lambda: ui.hass(f"hass.states['{entity_id}']?.attributes.status") == "active",
         f"{entity_id} to show the started activity",
     )
-    attributes = ui.hass(f"hass.states['{entity_id}'].attributes")
 
     ui.goto(f"/config/entities?domain={DOMAIN}")
     page.get_by_text(strings["name"], exact=True).click()
+    names, values = check_details(ui, entity_id, strings)
+    return (
+        f"{entity_id} details: translated attribute names ({', '.join(names)})"
+        f" and values ({', '.join(values)})"
+    )
+
+
+def check_details(
+    ui: Ui, entity_id: str, strings: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """In the open more-info dialog: the name, then Details with translated attributes.
+
+    `strings` is the entity's translations (entity.<platform>.<key>). Returns the
+    attribute names and values found translated.
+    """
+    page = ui.page
     dialog = page.locator("ha-more-info-dialog")
+    dialog.get_by_text(strings["name"], exact=True).first.wait_for()
+    settle(page)
+    ui.shot("more-info")
     dialog.get_by_label("Menu").click()
     dialog.locator("ha-dropdown-item").filter(has_text="Details").click()
+    attributes = ui.hass(f"hass.states['{entity_id}'].attributes")
+    # The frontend takes an `icon` attribute as the entity's icon ("mdi:timer"); anything
+    # else breaks the icon ("this.icon.split is not a function" in the console).
+    icon = attributes.get("icon")
+    if icon is not None and not (isinstance(icon, str) and ":" in icon):
+        ui.problem(
+            f"{entity_id}: attribute icon is {icon!r}; the frontend shows it as the"
+            " entity's icon, which then fails to render"
+        )
     translated = {
         key: spec
         for key, spec in strings.get("state_attributes", {}).items()
@@ -458,7 +496,11 @@ def live_activity_sensor(ui: Ui) -> str:
         for key, spec in translated.items()
         if attributes[key] in spec.get("state", {})
     ]
-    dialog.get_by_text(names[0], exact=True).wait_for()
+    # The translated names come with the entity translations, which may load later.
+    if names:
+        dialog.get_by_text(names[0], exact=True).first.wait_for()
+    else:
+        dialog.locator("ha-attribute-value").first.wait_for()
     for name in names:
         if not dialog.get_by_text(name, exact=True).filter(visible=True).count():
             ui.problem(f"{entity_id} details: no attribute named {name!r}")
@@ -470,10 +512,248 @@ def live_activity_sensor(ui: Ui) -> str:
         if value not in shown:
             ui.problem(f"{entity_id} details: no attribute value {value!r} ({shown})")
     ui.shot("details")
-    return (
-        f"{entity_id} details: translated attribute names ({', '.join(names)})"
-        f" and values ({', '.join(values)})"
+    return names, values
+
+
+def button_event(ui: Ui) -> str:
+    """The Button pressed event entity, after a press of a home_assistant button.
+
+    The button goes out in a start, as ActivitySmith gets it (a signed webhook button);
+    the step then calls the webhook with the button's body, as ActivitySmith does when
+    the button is tapped, and opens the entity's details.
+    """
+    page = ui.page
+    strings = STRINGS["entity"]["event"]["button"]
+    action = "ui_check_lock"
+    # Buttons that come home need an https URL; nothing reaches this one, nothing has to.
+    ui.hass(
+        f"hass.callWS({{type: 'config/core/update', external_url: '{EXTERNAL_URL}'}})"
     )
+    ui.hass(
+        f"hass.callService('{DOMAIN}', 'start_live_activity', {{title: 'Front door', "
+        "type: 'alert', message: 'Unlocked', action: {title: 'Lock', "
+        f"type: 'home_assistant', action: '{action}'}}}}, undefined, true, true)"
+    )
+    with urllib.request.urlopen(f"{ui.fake_url}/_fake/last-start") as answer:  # noqa: S310
+        sent = json.load(answer)
+    button = (sent or {}).get("action") or {}
+    if not str(button.get("url", "")).startswith(EXTERNAL_URL):
+        raise StepError(f"the start did not carry a webhook button: {button}")
+    path = button["url"].removeprefix(EXTERNAL_URL)
+    press = urllib.request.Request(  # noqa: S310 - our Home Assistant on 127.0.0.1
+        ui.base_url + path,
+        data=json.dumps(button["body"]).encode(),
+        headers={"Content-Type": "application/json"},
+        method=button["method"],
+    )
+    with urllib.request.urlopen(press) as answer:  # noqa: S310
+        answer.read()
+    entity_id = ui.hass(
+        "Object.values(hass.entities).find(e => e.platform === 'activitysmith'"
+        " && e.translation_key === 'button')?.entity_id"
+    )
+    if not entity_id:
+        raise StepError("no Button pressed event entity in the entity registry")
+    wait_until(
+        lambda: ui.hass(f"hass.states['{entity_id}']?.attributes.event_type") == action,
+        f"{entity_id} to record the press of {action}",
+    )
+
+    ui.goto(f"/config/entities?domain={DOMAIN}")
+    page.get_by_text(strings["name"], exact=True).click()
+    names, _ = check_details(ui, entity_id, strings)
+    shown = page.locator("ha-more-info-dialog ha-attribute-value").evaluate_all(
+        "values => values.map(value => (value.shadowRoot ?? value).textContent.trim())"
+    )
+    if action not in shown:
+        ui.problem(
+            f"{entity_id} details: the pressed action {action!r} not shown ({shown})"
+        )
+    return (
+        f"{entity_id} ({strings['name']!r}) after a press of a webhook button:"
+        f" translated attribute names ({', '.join(names)})"
+    )
+
+
+def options_flow(ui: Ui) -> str:
+    """The entry's Configure dialog: Regenerate button links (closed, not submitted)."""
+    page = ui.page
+    strings = STRINGS["options"]["step"]["init"]
+    ui.goto(f"/config/integrations/integration/{DOMAIN}")
+    page.locator("ha-config-entry-row").get_by_role("button", name="Configure").click()
+    dialog = flow_dialog(ui)
+    dialog.get_by_text(strings["title"], exact=True).wait_for()
+    settle(page)
+    check_description(ui, strings["description"], "options")
+    ui.shot("options", clip=dialog_panel(dialog))
+    ui.check_text()
+    close_flow(ui)
+    return f"{strings['title']!r} with its description; closed without submitting"
+
+
+# The "Add tracked entity" flow, one step each, then what it made.
+
+TRACKED = STRINGS["config_subentries"]["tracked_entity"]
+
+
+def tracked_pick(ui: Ui) -> str:
+    """Add tracked entity: the entity step; pick the timer."""
+    page = ui.page
+    ui.goto(f"/config/integrations/integration/{DOMAIN}")
+    page.get_by_role("button", name=TRACKED["initiate_flow"]["user"]).click()
+    form, _ = check_flow_step(ui, "user", "entity step")
+    form.locator("ha-selector").first.click()  # the entity picker opens its list
+    dialog = flow_dialog(ui)
+    dialog.get_by_placeholder("Search").fill(TRACKED_NAME)
+    dialog.get_by_text(TRACKED_NAME, exact=True).click()
+    wait_until(
+        lambda: form_data(form).get("entity_id") == TRACKED_TIMER,
+        f"the entity field to hold {TRACKED_TIMER}",
+    )
+    ui.shot("picked", clip=dialog_panel(dialog))
+    submit(ui)
+    return f"{TRACKED['step']['user']['title']!r}: picked {TRACKED_TIMER}"
+
+
+def tracked_type(ui: Ui) -> str:
+    """Add tracked entity: the type step, its options translated, timer suggested."""
+    _, data = check_flow_step(ui, "type", "type step")
+    options = STRINGS["selector"]["activity_type"]["options"]
+    dialog = flow_dialog(ui)
+    missing = [
+        label
+        for label in options.values()
+        if not dialog.get_by_text(label, exact=True).filter(visible=True).count()
+    ]
+    if missing:
+        ui.problem(f"type step: options not shown by their names: {', '.join(missing)}")
+    if data.get("type") != "timer":
+        ui.problem(f"type step: suggests {data.get('type')!r} for a timer, not 'timer'")
+    ui.shot("type", clip=dialog_panel(dialog))
+    submit(ui)
+    return f"{len(options)} options by their names; {options['timer']!r} suggested"
+
+
+def tracked_content(ui: Ui) -> str:
+    """Add tracked entity: the content step, every field filled in."""
+    form, data = check_flow_step(ui, "content", "content step")
+    expected = {
+        "title": TRACKED_NAME,
+        "color": "orange",
+        "duration_seconds": "{{ remaining }}",
+    }
+    for key, value in expected.items():
+        if data.get(key) != value:
+            ui.problem(f"content step: {key} is {data.get(key)!r}, not {value!r}")
+    color = STRINGS["selector"]["color"]["options"].get(data.get("color", ""), "")
+    if color and not form.get_by_text(color, exact=True).filter(visible=True).count():
+        ui.problem(f"content step: the color is not shown as {color!r}")
+    ui.shot(
+        "content", docs="tracked-entity-flow.png", clip=dialog_panel(flow_dialog(ui))
+    )
+    keys = form_keys(form)
+    submit(ui)
+    filled = ", ".join(f"{key} {value!r}" for key, value in expected.items())
+    return f"{len(keys)} fields labelled ({', '.join(keys)}); suggested {filled}"
+
+
+def tracked_when(ui: Ui) -> str:
+    """Add tracked entity: the when step; submitting it creates the subentry."""
+    _, data = check_flow_step(ui, "when", "when step")
+    expected = {
+        "show_states": ["active", "paused"],
+        "end_states": ["idle"],
+        "auto_dismiss_minutes": 3,
+    }
+    for key, value in expected.items():
+        if data.get(key) != value:
+            ui.problem(f"when step: {key} is {data.get(key)!r}, not {value!r}")
+    ui.shot("when", clip=dialog_panel(flow_dialog(ui)))
+    submit(ui)
+    wait_until(lambda: tracked_subentry(ui) is not None, "the tracked entity subentry")
+    # A subentry flow ends with a short note and a Finish button, or just closes.
+    finish = flow_dialog(ui).get_by_role("button", name="Finish")
+    with contextlib.suppress(PlaywrightError):
+        finish.click(timeout=5000)
+    flow_dialog(ui).locator("ha-form").wait_for(state="detached")
+    return "suggested states " + ", ".join(f"{k} {v!r}" for k, v in expected.items())
+
+
+def tracked_device(ui: Ui) -> str:
+    """The new tracked entity on the integration page, and its device's entities."""
+    page = ui.page
+    _, subentry = tracked_subentry_or_fail(ui)
+    ui.goto(f"/config/integrations/integration/{DOMAIN}")
+    page.get_by_text(subentry["title"], exact=True).first.wait_for()
+    ui.shot("integration")
+    device_id, entities = tracked_device_entities(ui, subentry)
+    ui.goto(f"/config/devices/device/{device_id}")
+    names = {
+        "tracked": STRINGS["entity"]["sensor"]["tracked"]["name"],
+        "mirroring": STRINGS["entity"]["switch"]["mirroring"]["name"],
+    }
+    for key, name in names.items():
+        if key not in entities:
+            ui.problem(f"the tracked entity's device has no {name!r} ({key}) entity")
+            continue
+        page.get_by_text(name, exact=True).first.wait_for()
+    settle(page)
+    ui.shot("device")
+    return (
+        f"the integration page lists {subentry['title']!r}; its device shows"
+        f" {' and '.join(repr(name) for name in names.values())}"
+    )
+
+
+def tracked_follows(ui: Ui) -> str:
+    """Start the timer: the Live Activity starts (fake API); its details; cancel: ended."""
+    page = ui.page
+    _, subentry = tracked_subentry_or_fail(ui)
+    device_id, entities = tracked_device_entities(ui, subentry)
+    sensor, switch = entities.get("tracked"), entities.get("mirroring")
+    if not sensor or not switch:
+        raise StepError(f"the tracked entity's device lacks its entities: {entities}")
+    if ui.hass(f"hass.states['{switch}']?.state") != "on":
+        ui.problem(f"{switch} is not on")
+
+    def operation_is(operation: str) -> Callable[[], bool]:
+        return lambda: (
+            ui.hass(f"hass.states['{sensor}']?.attributes.operation") == operation
+        )
+
+    ui.hass(f"hass.callService('timer', 'start', {{entity_id: '{TRACKED_TIMER}'}})")
+    wait_until(operation_is("started"), f"{sensor} to show the started activity")
+    ui.goto(f"/config/devices/device/{device_id}")
+    strings = STRINGS["entity"]["sensor"]["tracked"]
+    page.get_by_text(strings["name"], exact=True).first.click()
+    names, values = check_details(ui, sensor, strings)
+    page.keyboard.press("Escape")
+    ui.hass(f"hass.callService('timer', 'cancel', {{entity_id: '{TRACKED_TIMER}'}})")
+    wait_until(operation_is("ended"), f"{sensor} to show the ended activity")
+    return (
+        f"timer started: {sensor} details with translated names ({', '.join(names)})"
+        f" and values ({', '.join(values)}); timer cancelled: ended"
+    )
+
+
+def tracked_reconfigure(ui: Ui) -> str:
+    """The tracked entity's Reconfigure: the entity step with the current entity."""
+    page = ui.page
+    _, subentry = tracked_subentry_or_fail(ui)
+    ui.goto(f"/config/integrations/integration/{DOMAIN}")
+    row = page.locator("ha-config-sub-entry-row").filter(has_text=subentry["title"])
+    change = TRACKED["initiate_flow"]["reconfigure"]
+    row.get_by_role("button", name=change, exact=True).click()
+    form, data = check_flow_step(ui, "user", "reconfigure")
+    if data.get("entity_id") != TRACKED_TIMER:
+        ui.problem(
+            f"reconfigure: the entity is {data.get('entity_id')!r}, not {TRACKED_TIMER}"
+        )
+    if not form.get_by_text(TRACKED_NAME, exact=True).filter(visible=True).count():
+        ui.problem(f"reconfigure: the entity picker does not show {TRACKED_NAME!r}")
+    ui.shot("reconfigure", clip=dialog_panel(flow_dialog(ui)))
+    close_flow(ui)
+    return f"{change!r} opens with {TRACKED_TIMER} ({TRACKED_NAME!r}) picked; closed"
 
 
 STEPS: list[tuple[str, Callable[[Ui], str]]] = [
@@ -484,7 +764,18 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     *((f"action {action}", check_action(action)) for action in SERVICES),
     ("integration page", integration_page),
     ("entity page: Live Activity sensor", live_activity_sensor),
+    ("entity page: Button pressed event", button_event),
+    ("options: Regenerate button links", options_flow),
+    ("tracked entity: entity step", tracked_pick),
+    ("tracked entity: type step", tracked_type),
+    ("tracked entity: content step", tracked_content),
+    ("tracked entity: when step", tracked_when),
+    ("tracked entity: integration page, device", tracked_device),
+    ("tracked entity: timer runs, Live Activity", tracked_follows),
+    ("tracked entity: reconfigure", tracked_reconfigure),
 ]
+# What every other step builds on: `--only` runs these too.
+SETUP_STEPS = ("onboarding", "add integration:")
 
 
 # --- helpers for steps -----------------------------------------------------------------
@@ -497,6 +788,122 @@ def settle(page: Page) -> None:
           .filter(a => a.effect?.getComputedTiming().endTime !== Infinity)
           .map(a => a.finished.catch(() => null)))"""
     )
+
+
+def flow_dialog(ui: Ui) -> Locator:
+    """The config, options or subentry flow dialog."""
+    return ui.page.locator("dialog-data-entry-flow")
+
+
+def form_keys(form: Locator) -> list[str]:
+    """The field keys of an ha-form, in order."""
+    keys: list[str] = form.evaluate("form => (form.schema ?? []).map(s => s.name)")
+    return keys
+
+
+def form_data(form: Locator) -> dict[str, Any]:
+    """The values an ha-form shows (defaults and suggested values included)."""
+    data: dict[str, Any] = form.evaluate("form => form.data ?? {}")
+    return data
+
+
+def check_description(ui: Ui, description: str, where: str) -> None:
+    """Record it if the dialog does not show the start of `description`."""
+    start = description.split(".", maxsplit=1)[0]
+    try:
+        # Markdown renders in a worker, a moment after the title.
+        flow_dialog(ui).get_by_text(start).filter(visible=True).first.wait_for()
+    except PlaywrightError:
+        ui.problem(f"{where}: the description {start!r}... is not shown")
+
+
+def check_flow_step(ui: Ui, step_id: str, where: str) -> tuple[Locator, dict[str, Any]]:
+    """Wait for a tracked-entity flow step by its title; check its texts and fields.
+
+    Every field must be labelled with its translation. Returns the form and its values.
+    """
+    spec = TRACKED["step"][step_id]
+    fill = {"{entity}": TRACKED_NAME}
+    title = spec["title"]
+    for placeholder, value in fill.items():
+        title = title.replace(placeholder, value)
+    dialog = flow_dialog(ui)
+    dialog.get_by_text(title, exact=True).wait_for()
+    form = dialog.locator("ha-form")
+    wait_until(lambda: bool(form_keys(form)), f"the fields of {where}")
+    settle(ui.page)
+    keys = form_keys(form)
+    check_description(ui, spec["description"], where)
+    labels = {label.rstrip("*").strip() for label in ui.labels(form)}
+    for key in keys:
+        label = spec.get("data", {}).get(key)
+        if label is None:
+            ui.problem(f"{where}: field {key} has no translation")
+        elif label not in labels:
+            ui.problem(f"{where}: field {key} is not labelled {label!r}")
+    ui.check_form(form, set(keys), where)
+    return form, form_data(form)
+
+
+def submit(ui: Ui) -> None:
+    """Submit the flow dialog's form."""
+    flow_dialog(ui).get_by_role("button", name="Submit").click()
+
+
+def close_flow(ui: Ui) -> None:
+    """Close the flow dialog without submitting."""
+    dialog = flow_dialog(ui)
+    dialog.get_by_role("button", name="Close").first.click()
+    dialog.locator("ha-form, ha-markdown").first.wait_for(state="detached")
+
+
+def tracked_subentry(ui: Ui) -> tuple[str, dict[str, Any]] | None:
+    """The entry id and the tracked entity subentry of TRACKED_TIMER, if it exists."""
+    entries = ui.hass(
+        f"hass.callWS({{type: 'config_entries/get', domain: '{DOMAIN}'}})"
+    )
+    for entry in entries:
+        subentries = ui.hass(
+            "hass.callWS({type: 'config_entries/subentries/list',"
+            f" entry_id: '{entry['entry_id']}'}})"
+        )
+        for subentry in subentries:
+            if subentry["subentry_type"] == "tracked_entity":
+                return entry["entry_id"], subentry
+    return None
+
+
+def tracked_subentry_or_fail(ui: Ui) -> tuple[str, dict[str, Any]]:
+    """The tracked entity subentry; the step cannot go on without it."""
+    if (found := tracked_subentry(ui)) is None:
+        raise StepError("no tracked entity subentry")
+    return found
+
+
+def tracked_device_entities(
+    ui: Ui, subentry: dict[str, Any]
+) -> tuple[str, dict[str, str]]:
+    """The subentry's device and its entities (translation key -> entity id)."""
+    devices = ui.hass("hass.callWS({type: 'config/device_registry/list'})")
+    sub_id = subentry["subentry_id"]
+    device_id = next(
+        (
+            device["id"]
+            for device in devices
+            if any(
+                sub_id in subs
+                for subs in (device.get("config_entries_subentries") or {}).values()
+            )
+        ),
+        None,
+    )
+    if device_id is None:
+        raise StepError(f"no device for the tracked entity {subentry['title']!r}")
+    entities = ui.hass(
+        f"Object.values(hass.entities).filter(e => e.device_id === '{device_id}')"
+        ".map(e => [e.translation_key, e.entity_id])"
+    )
+    return device_id, dict(entities)
 
 
 def dialog_panel(dialog: Locator) -> Locator:
@@ -583,10 +990,10 @@ class StepAborted(Exception):
         self.result = result
 
 
-def print_result(number: int, result: Result) -> None:
+def print_result(number: int, total: int, result: Result) -> None:
     """One line per step, then its problems."""
     print(
-        f"[{number:2}/{len(STEPS)}] {result.name:<42} {result.status:<7}"
+        f"[{number:2}/{total}] {result.name:<42} {result.status:<7}"
         f" {result.seconds:5.1f} s  {result.checked}",
         flush=True,
     )
@@ -612,11 +1019,19 @@ def write_store(storage: Path, key: str, version: int, data: dict[str, Any]) -> 
 
 
 def prepare_config(config_dir: Path, port: int) -> None:
-    """A throwaway config directory: config/configuration.yaml and this component."""
+    """A throwaway config directory: config/configuration.yaml and this component.
+
+    Plus EXTRA_CONFIGURATION: a timer for the "Add tracked entity" steps to pick.
+    """
     configuration = (ROOT / "config" / "configuration.yaml").read_text()
-    if re.search(r"^http:", configuration, re.MULTILINE):
-        raise SystemExit("config/configuration.yaml sets http:; ui-check sets its own")
-    (config_dir / "configuration.yaml").write_text(configuration)
+    for domain in ("http", *EXTRA_CONFIGURATION):
+        if re.search(rf"^{domain}:", configuration, re.MULTILINE):
+            raise SystemExit(
+                f"config/configuration.yaml sets {domain}:; ui-check sets its own"
+            )
+    (config_dir / "configuration.yaml").write_text(
+        configuration + "\n" + yaml.safe_dump(EXTRA_CONFIGURATION)
+    )
     (config_dir / "custom_components").mkdir()
     (config_dir / "custom_components" / DOMAIN).symlink_to(COMPONENT)
     storage = config_dir / ".storage"
@@ -705,8 +1120,22 @@ def keep_local(base_url: str) -> Callable[[Route], None]:
     return route
 
 
-def run_steps(base_url: str, update_docs: bool) -> list[Result]:
+def selected_steps(only: list[str] | None) -> list[tuple[str, Callable[[Ui], str]]]:
+    """STEPS, or with `only` the set-up steps and those whose name contains one of it."""
+    if not only:
+        return STEPS
+    return [
+        (name, step)
+        for name, step in STEPS
+        if name.startswith(SETUP_STEPS) or any(text in name for text in only)
+    ]
+
+
+def run_steps(
+    base_url: str, fake_url: str, update_docs: bool, only: list[str] | None = None
+) -> list[Result]:
     """Drive Chromium through STEPS; the results, including skipped steps."""
+    steps = selected_steps(only)
     results: list[Result] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -717,20 +1146,20 @@ def run_steps(base_url: str, update_docs: bool) -> list[Result]:
             context.set_default_timeout(STEP_TIMEOUT_MS)
             context.route("**/*", keep_local(base_url))
             page = context.new_page()
-            ui = Ui(page, base_url, update_docs)
+            ui = Ui(page, base_url, update_docs, fake_url)
             page.on("console", ui.on_console)
             page.on("pageerror", lambda error: ui.console_errors.append(f"{error}"))
-            for number, (name, step) in enumerate(STEPS, 1):
+            for number, (name, step) in enumerate(steps, 1):
                 try:
                     results.append(run_step(ui, number, name, step))
                 except StepAborted as aborted:
                     results.append(aborted.result)
-                    print_result(number, aborted.result)
-                    results += [Result(later, "skipped") for later, _ in STEPS[number:]]
+                    print_result(number, len(steps), aborted.result)
+                    results += [Result(later, "skipped") for later, _ in steps[number:]]
                     for skipped, result in enumerate(results[number:], number + 1):
-                        print_result(skipped, result)
+                        print_result(skipped, len(steps), result)
                     break
-                print_result(number, results[-1])
+                print_result(number, len(steps), results[-1])
         finally:
             browser.close()
     return results
@@ -739,6 +1168,13 @@ def run_steps(base_url: str, update_docs: bool) -> list[Result]:
 def main() -> int:
     """Start everything, run the steps, stop everything, print the summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="run only the steps whose name contains TEXT (repeatable), after the set-up"
+        " steps (onboarding, add integration) they build on; for working on a step",
+    )
     parser.add_argument(
         "--update-screenshots",
         action="store_true",
@@ -794,7 +1230,7 @@ def main() -> int:
             f"ui-check: Home Assistant answers after {time.monotonic() - started:.0f} s",
             flush=True,
         )
-        results = run_steps(base_url, args.update_screenshots)
+        results = run_steps(base_url, api_url, args.update_screenshots, args.only)
     counts = {
         status: sum(r.status == status for r in results)
         for status in ("ok", "FAIL", "skipped")
