@@ -168,3 +168,24 @@ async def test_changes_after_a_save_are_saved_again(
         await hass.async_block_till_done()
         [record] = hass_storage[key]["data"]["recent"]
         assert record["content_state"]["current_step"] == step
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_the_live_activity_icon_is_shown_as_symbol_not_as_the_entity_icon(
+    hass: HomeAssistant, lifecycle_api: AiohttpClientMocker
+) -> None:
+    """An `icon` attribute would be read by the frontend as the entity's mdi icon."""
+    await act(
+        hass,
+        "start_live_activity",
+        {
+            **EXAMPLE_CONTENT["alert"],
+            "icon": {"symbol": "door.left.hand.open", "color": "red"},
+        },
+    )
+    attributes = hass.states.get(SENSOR).attributes
+    assert "icon" not in attributes
+    assert (attributes["symbol"], attributes["symbol_color"]) == (
+        "door.left.hand.open",
+        "red",
+    )

@@ -51,8 +51,16 @@ class ActivityRecord:
         return self.pending_content or self.content_state
 
     def attributes(self) -> dict[str, Any]:
-        """The record as sensor attributes: what the phone shows, then bookkeeping."""
+        """The record as sensor attributes: what the phone shows, then bookkeeping.
+
+        The Live Activity's `icon` is shown as `symbol` (and `symbol_color`): the
+        frontend reads an `icon` attribute as the entity's own mdi icon.
+        """
         attributes: dict[str, Any] = dict(self.content_state)
+        if isinstance(icon := attributes.pop("icon", None), dict):
+            attributes["symbol"] = icon.get("symbol")
+            if "color" in icon:
+                attributes["symbol_color"] = icon["color"]
         if self.stream_key is not None:
             attributes.update(
                 stream_key=self.stream_key,
