@@ -17,7 +17,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import Blueprint
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import slugify, yaml as yaml_util
@@ -25,16 +25,19 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    async_mock_service,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
 from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
     WebSocketGenerator,
 )
 from yarl import URL
 
+from custom_components.activitysmith.buttons import CONF_WEBHOOK_ID
 from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.client.budget import RequestBudget
 
@@ -48,6 +51,7 @@ SOURCE_URL = (
 )
 FILES = {
     "appliance_progress.yaml",
+    "door_left_open.yaml",
 }
 STREAM_URL = f"{API_BASE_URL}/live-activity/stream/"
 PUSH_URL = f"{API_BASE_URL}/push-notification"
@@ -523,3 +527,162 @@ async def test_appliance_progress_without_a_way_to_know_it_runs_says_so(
     assert trace["script_execution"] == "aborted"
     [stop] = trace["trace"]["action/0/then/0"]
     assert stop["error"].startswith("Choose a running entity or a power sensor")
+
+
+# Door left open ----------------------------------------------------------------
+
+
+@pytest.fixture
+def external_https(hass: HomeAssistant) -> None:
+    """Home Assistant is reachable at an https external URL: buttons can come home."""
+    hass.config.external_url = EXTERNAL
+
+
+@pytest.mark.usefixtures("external_https")
+async def test_door_left_open_alert_button_and_end(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    clock: Clock,
+) -> None:
+    """Open for 10 minutes: an alert with a Close button; a press runs the chosen
+    actions; closing ends the stream."""
+    closed_covers: list[ServiceCall] = async_mock_service(hass, "cover", "close_cover")
+    door = "binary_sensor.garage_door"
+    await set_state(
+        hass, door, "off", device_class="garage_door", friendly_name="Garage door"
+    )
+    await use_blueprint(
+        hass,
+        "door_left_open.yaml",
+        "Garage door left open",
+        {
+            "door": door,
+            "icon": "door.garage.open",
+            "button_actions": [
+                {
+                    "action": "cover.close_cover",
+                    "target": {"entity_id": "cover.garage_door"},
+                }
+            ],
+        },
+    )
+    await set_state(hass, door, "on")
+    await clock.wait(minutes=9)
+    assert requests(api) == []
+    await clock.wait(minutes=1)
+    [(method, url, body)] = requests(api)
+    assert (method, url) == ("PUT", STREAM_URL + "garage_door")
+    assert body["content_state"] == {
+        "title": "Garage door",
+        "type": "alert",
+        "message": "Open for 10 minutes",
+        "icon": {"symbol": "door.garage.open"},
+        "color": "red",
+    }
+    assert body["alert"] == {"title": "Garage door", "body": "Open for 10 minutes"}
+    button = body["action"]
+    assert button["type"] == "webhook"
+    assert button["method"] == "POST"
+    assert (
+        button["url"] == f"{EXTERNAL}/api/webhook/{loaded_entry.data[CONF_WEBHOOK_ID]}"
+    )
+    assert button["body"]["action"] == "close_garage_door"
+    assert button["body"]["title"] == "Close"
+    assert button["body"]["stream_key"] == "garage_door"
+
+    # Another automation's button runs nothing here.
+    hass.bus.async_fire("activitysmith_action", {"action": "close_front_door"})
+    await hass.async_block_till_done()
+    assert closed_covers == []
+    # What ActivitySmith does on a tap: POST the button's body to its URL.
+    client = await hass_client_no_auth()
+    response = await client.post(URL(button["url"]).path, json=button["body"])
+    await hass.async_block_till_done()
+    assert response.status == 200
+    assert [call.data for call in closed_covers] == [
+        {"entity_id": ["cover.garage_door"]}
+    ]
+
+    await set_state(hass, door, "off")
+    assert requests(api)[1:] == [
+        (
+            "DELETE",
+            STREAM_URL + "garage_door",
+            {
+                "content_state": {
+                    "title": "Garage door",
+                    "type": "alert",
+                    "message": "Closed",
+                    "icon": {"symbol": "door.garage.closed"},
+                    "color": "green",
+                    "auto_dismiss_minutes": 2,
+                }
+            },
+        )
+    ]
+    assert errors_in(caplog) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_door_left_open_without_a_button(
+    hass: HomeAssistant,
+    api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    clock: Clock,
+) -> None:
+    """No button title: a plain alert, which needs no https way home; a door closed
+    before the time is up sends nothing at all."""
+    door = "binary_sensor.front_door"
+    await set_state(hass, door, "off", device_class="door")
+    await use_blueprint(
+        hass,
+        "door_left_open.yaml",
+        "Front door left open",
+        {
+            "door": door,
+            "open_minutes": 1,
+            "title": "Front door",
+            "message": "Still open",
+            "stream_key": "front",
+            "button_title": "",
+            "closed_message": "Shut",
+            "auto_dismiss_minutes": 0,
+        },
+    )
+    await set_state(hass, door, "on")
+    await clock.wait(seconds=50)
+    await set_state(hass, door, "off")
+    await clock.wait(minutes=5)
+    assert requests(api) == []
+
+    await set_state(hass, door, "on")
+    await clock.wait(minutes=1)
+    await set_state(hass, door, "off")
+    content = {
+        "title": "Front door",
+        "type": "alert",
+        "message": "Still open",
+        "icon": {"symbol": "door.left.hand.open"},
+        "color": "red",
+    }
+    alert = {"title": "Front door", "body": "Still open"}
+    assert requests(api) == [
+        ("PUT", STREAM_URL + "front", {"content_state": content, "alert": alert}),
+        (
+            "DELETE",
+            STREAM_URL + "front",
+            {
+                "content_state": {
+                    **content,
+                    "message": "Shut",
+                    "icon": {"symbol": "door.left.hand.closed"},
+                    "color": "green",
+                    "auto_dismiss_minutes": 0,
+                }
+            },
+        ),
+    ]
+    assert errors_in(caplog) == []
