@@ -52,6 +52,7 @@ SOURCE_URL = (
 FILES = {
     "appliance_progress.yaml",
     "door_left_open.yaml",
+    "doorbell_snapshot.yaml",
 }
 STREAM_URL = f"{API_BASE_URL}/live-activity/stream/"
 PUSH_URL = f"{API_BASE_URL}/push-notification"
@@ -685,4 +686,102 @@ async def test_door_left_open_without_a_button(
             },
         ),
     ]
+    assert errors_in(caplog) == []
+
+
+# Doorbell snapshot -------------------------------------------------------------
+
+CAMERA = "camera.front_door"
+PICTURE = f"/api/camera_proxy/{CAMERA}?token=0123abcd"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    ("doorbell", "rest", "rings"),
+    [
+        ("binary_sensor.doorbell", "off", ["on", "off", "on", "off"]),
+        (
+            "event.doorbell",
+            "2026-11-26T08:00:00.000+00:00",
+            ["2026-11-26T09:00:00.000+00:00", "2026-11-26T09:00:10.000+00:00"],
+        ),
+    ],
+)
+async def test_doorbell_push_with_the_snapshot(
+    hass: HomeAssistant,
+    api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    clock: Clock,
+    doorbell: str,
+    rest: str,
+    rings: list[str],
+) -> None:
+    """A ring sends the push with the camera's picture link on the https address;
+    rings during the cooldown send nothing; a restart is no ring."""
+    await set_state(hass, CAMERA, "idle", entity_picture=PICTURE)
+    await set_state(hass, doorbell, "unavailable")
+    await use_blueprint(
+        hass,
+        "doorbell_snapshot.yaml",
+        "Doorbell",
+        {
+            "doorbell": doorbell,
+            "camera": CAMERA,
+            "base_url": f" {EXTERNAL}/ ",
+            "redirection": "http://homeassistant.local:8123/lovelace/cameras",
+        },
+    )
+    await set_state(hass, doorbell, rest)  # back after a restart
+    assert requests(api) == []
+    for ring in rings:
+        await set_state(hass, doorbell, ring)
+    push = {
+        "title": "Doorbell",
+        "message": "Someone is at the door",
+        "media": f"{EXTERNAL}{PICTURE}",
+        "redirection": "http://homeassistant.local:8123/lovelace/cameras",
+    }
+    assert requests(api) == [("POST", PUSH_URL, push)]
+
+    await clock.wait(seconds=31)  # the cooldown is over
+    await set_state(hass, doorbell, rest)
+    await set_state(hass, doorbell, rings[0])
+    assert requests(api) == [("POST", PUSH_URL, push)] * 2
+    assert errors_in(caplog) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    ("camera_state", "base_url"),
+    [
+        ("unavailable", EXTERNAL),
+        ("idle", "http://homeassistant.local:8123"),
+    ],
+)
+async def test_doorbell_push_goes_out_without_a_picture_it_cannot_link(
+    hass: HomeAssistant,
+    api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    camera_state: str,
+    base_url: str,
+) -> None:
+    """A camera that is away, or no https address: the push still goes out."""
+    attributes = {} if camera_state == "unavailable" else {"entity_picture": PICTURE}
+    await set_state(hass, CAMERA, camera_state, **attributes)
+    await set_state(hass, "binary_sensor.doorbell", "off")
+    await use_blueprint(
+        hass,
+        "doorbell_snapshot.yaml",
+        "Doorbell",
+        {
+            "doorbell": "binary_sensor.doorbell",
+            "camera": CAMERA,
+            "base_url": base_url,
+            "title": "Ding dong",
+            "message": "",
+            "cooldown": 0,
+        },
+    )
+    await set_state(hass, "binary_sensor.doorbell", "on")
+    assert requests(api) == [("POST", PUSH_URL, {"title": "Ding dong"})]
     assert errors_in(caplog) == []
