@@ -17,6 +17,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint import Blueprint
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -53,6 +54,7 @@ FILES = {
     "appliance_progress.yaml",
     "door_left_open.yaml",
     "doorbell_snapshot.yaml",
+    "badge_count.yaml",
 }
 STREAM_URL = f"{API_BASE_URL}/live-activity/stream/"
 PUSH_URL = f"{API_BASE_URL}/push-notification"
@@ -784,4 +786,87 @@ async def test_doorbell_push_goes_out_without_a_picture_it_cannot_link(
     )
     await set_state(hass, "binary_sensor.doorbell", "on")
     assert requests(api) == [("POST", PUSH_URL, {"title": "Ding dong"})]
+    assert errors_in(caplog) == []
+
+
+# Badge count -------------------------------------------------------------------
+# These runs wait in a `delay`: the steps settle instead of blocking till done.
+
+WINDOWS = [
+    "binary_sensor.kitchen_window",
+    "binary_sensor.bedroom_window",
+    "binary_sensor.bathroom_window",
+]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_badge_counts_the_entities_in_the_state(
+    hass: HomeAssistant,
+    api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    clock: Clock,
+) -> None:
+    """At start, then on each change into or out of the state; a burst sent once."""
+    kitchen, bedroom, bathroom = WINDOWS
+    for window, state in zip(WINDOWS, ("on", "off", "on"), strict=True):
+        write_state(hass, window, state, device_class="window")
+    await use_blueprint(
+        hass, "badge_count.yaml", "Open windows badge", {"entities": WINDOWS}
+    )
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await settle(hass)
+    assert requests(api) == []  # the end of the start's burst is awaited
+    await clock.settle(seconds=3)
+    assert requests(api) == [("POST", BADGE_URL, {"badge": 2})]
+
+    await change(hass, bedroom, "on")
+    await clock.settle(seconds=3)
+    # An attribute, an entity not chosen: no count.
+    await change(hass, kitchen, "on", friendly_name="Kitchen window")
+    await change(hass, bedroom, "on", friendly_name="Bedroom window")
+    await change(hass, "binary_sensor.hall_window", "on")
+    await clock.settle(seconds=3)
+    await change(hass, bedroom, "unavailable")
+    await change(hass, bedroom, "off")  # from unavailable: still not counted
+    await clock.settle(seconds=1)
+    await change(hass, kitchen, "off")
+    await clock.settle(seconds=1)
+    await change(hass, bathroom, "off")
+    await clock.settle(seconds=3)
+    assert requests(api)[1:] == [
+        ("POST", BADGE_URL, {"badge": 3}),
+        ("POST", BADGE_URL, {"badge": 0}),  # the burst: its last count only
+    ]
+    assert errors_in(caplog) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_badge_counts_another_state_and_follows_a_reload(
+    hass: HomeAssistant,
+    api: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    clock: Clock,
+) -> None:
+    """`unlocked` locks; saving the automation (a reload) sets the badge too."""
+    write_state(hass, "lock.front", "unlocked")
+    write_state(hass, "lock.back", "locked")
+    await use_blueprint(
+        hass,
+        "badge_count.yaml",
+        "Unlocked badge",
+        {"entities": ["lock.front", "lock.back"], "counted_state": "unlocked"},
+    )
+    hass.bus.async_fire("automation_reloaded")
+    await clock.settle(seconds=3)
+    await change(hass, "lock.back", "unlocked")
+    await clock.settle(seconds=3)
+    await change(hass, "lock.back", "jammed")  # leaves unlocked
+    await clock.settle(seconds=3)
+    await change(hass, "lock.back", "locked")  # between two others: no new count
+    await clock.settle(seconds=3)
+    assert requests(api) == [
+        ("POST", BADGE_URL, {"badge": 1}),
+        ("POST", BADGE_URL, {"badge": 2}),
+        ("POST", BADGE_URL, {"badge": 1}),
+    ]
     assert errors_in(caplog) == []
