@@ -13,6 +13,7 @@ import re
 import shutil
 from typing import Any
 from unittest.mock import patch
+from urllib.parse import quote
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
@@ -248,6 +249,16 @@ def test_each_blueprint_is_valid_and_complete(file: str) -> None:
         assert definition["selector"], name
     # Every input is used, every used input is defined.
     assert yaml_util.extract_inputs(data) == set(blueprint.inputs)
+
+
+@pytest.mark.parametrize("file", sorted(FILES))
+def test_the_readme_offers_each_blueprint_for_import(file: str) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    link = (
+        "https://my.home-assistant.io/redirect/blueprint_import/?blueprint_url="
+        + quote(SOURCE_URL + file, safe="")
+    )
+    assert f"]({link})" in readme
 
 
 # Appliance progress ------------------------------------------------------------
