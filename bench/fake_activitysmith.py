@@ -1,9 +1,11 @@
 """A fake ActivitySmith API on 127.0.0.1, for the benchmark and the UI check.
 
-Runs in its own process. Answers the endpoints the benchmark uses as the spec describes
-them, and records, for the benchmark to read at /_bench/stats, when each stream PUT
-arrived (on the system-wide monotonic clock) and from which client socket each request
-came. Prints `PORT <n>` once it listens, then serves until it is terminated.
+Runs in its own process. Answers the endpoints they use as the spec describes them, and
+records every API request that reaches it, key checks and re-sends included: when it
+arrived (on the system-wide monotonic clock, which the benchmark's process shares), its
+method, path and JSON body; and from which client socket each came. The benchmark reads
+them at /_bench/requests and /_bench/connections. Prints `PORT <n>` once it listens,
+then serves until it is terminated.
 
 Streams behave like ActivitySmith's, for any stream key (`washer`, or `ha-<subentry id>`
 of a tracked entity): the first PUT starts an activity (`started`, a new activity id),
@@ -35,7 +37,8 @@ class FakeActivitySmith:
     def __init__(self, api_key: str | None = None) -> None:
         """Start with nothing seen; accept only `api_key` if one is given."""
         self.api_key = api_key
-        self.puts: list[tuple[float, dict[str, Any]]] = []
+        # [arrival, method, path, body]: every API request, in the order they arrived.
+        self.requests: list[tuple[float, str, str, Any]] = []
         self.peers: set[tuple[str, int]] = set()
         self.streams: dict[str, str] = {}  # running stream key -> its activity id
         self.activities = 0  # activity ids handed out so far
@@ -46,9 +49,11 @@ class FakeActivitySmith:
         # Without a key no middleware at all: the benchmark times this server.
         app = web.Application(middlewares=[self.check_key] if self.api_key else [])
         app.router.add_post("/api/live-activity/start", self.start)
+        app.router.add_post("/api/push-notification", self.push)
         app.router.add_put("/api/live-activity/stream/{key}", self.put_stream)
         app.router.add_delete("/api/live-activity/stream/{key}", self.delete_stream)
-        app.router.add_get("/_bench/stats", self.stats)
+        app.router.add_get("/_bench/requests", self.recorded)
+        app.router.add_get("/_bench/connections", self.connections)
         app.router.add_post("/_bench/reset-peers", self.reset_peers)
         app.router.add_get("/_fake/last-start", self.get_last_start)
         return app
@@ -69,14 +74,18 @@ class FakeActivitySmith:
             )
         return await handler(request)
 
-    def _seen(self, request: web.Request) -> None:
+    async def _seen(self, request: web.Request) -> Any:
+        """Record the request (arrival first, before its body is read); its body."""
+        arrival = time.monotonic()
         if request.transport is not None:
             self.peers.add(request.transport.get_extra_info("peername")[:2])
+        body = await request.json() if request.can_read_body else None
+        self.requests.append((arrival, request.method, request.path, body))
+        return body
 
     async def start(self, request: web.Request) -> web.Response:
         """POST /live-activity/start."""
-        self._seen(request)
-        self.last_start = await request.json()
+        self.last_start = await self._seen(request)
         return web.json_response(
             {
                 "success": True,
@@ -86,10 +95,21 @@ class FakeActivitySmith:
             }
         )
 
+    async def push(self, request: web.Request) -> web.Response:
+        """POST /push-notification."""
+        await self._seen(request)
+        return web.json_response(
+            {
+                "success": True,
+                "devices_notified": 1,
+                "users_notified": 1,
+                "timestamp": TIMESTAMP,
+            }
+        )
+
     async def put_stream(self, request: web.Request) -> web.Response:
-        """PUT /live-activity/stream/{key}: record when which state arrived."""
-        self._seen(request)
-        self.puts.append((time.monotonic(), await request.json()))
+        """PUT /live-activity/stream/{key}: start or update a stream."""
+        await self._seen(request)
         key = request.match_info["key"]
         operation = "updated" if key in self.streams else "started"
         if operation == "started":
@@ -101,13 +121,14 @@ class FakeActivitySmith:
                 "operation": operation,
                 "stream_key": key,
                 "activity_id": self.streams[key],
+                "devices_notified": 1,
                 "timestamp": TIMESTAMP,
             }
         )
 
     async def delete_stream(self, request: web.Request) -> web.Response:
         """DELETE: end a running stream; 404 for any other key (the key check's too)."""
-        self._seen(request)
+        await self._seen(request)
         key = request.match_info["key"]
         if key not in self.streams:
             return web.json_response(
@@ -123,9 +144,14 @@ class FakeActivitySmith:
             }
         )
 
-    async def stats(self, request: web.Request) -> web.Response:
-        """What was seen, for the benchmark."""
-        return web.json_response({"puts": self.puts, "connections": len(self.peers)})
+    async def recorded(self, request: web.Request) -> web.Response:
+        """The requests recorded from index `since` on (all by default)."""
+        since = int(request.query.get("since", "0"))
+        return web.json_response({"since": since, "requests": self.requests[since:]})
+
+    async def connections(self, request: web.Request) -> web.Response:
+        """How many client sockets sent requests since the last reset."""
+        return web.json_response({"connections": len(self.peers)})
 
     async def reset_peers(self, request: web.Request) -> web.Response:
         """Forget the client sockets seen so far."""
