@@ -32,6 +32,9 @@ WINDOW_SECONDS: Final = 60.0
 STREAM_SHARE: Final = 50
 # The scope of the shared budget; an endpoint outside it is its own scope.
 SHARED: Final = "shared"
+# A request stays in the window this much longer than the window: it reaches the server
+# a little after it was counted here, and the server counts arrivals.
+WINDOW_MARGIN: Final = 0.5
 
 
 class RequestBudget:
@@ -49,13 +52,16 @@ class RequestBudget:
         """Allow `limit` shared requests in any `window` seconds (on `clock`).
 
         Streams may use `stream_share` of them (5/6 by default), one every `window /
-        stream_share` seconds unless `stream_spacing` says otherwise.
+        stream_share` seconds (plus the margin's share) unless `stream_spacing` says
+        otherwise.
         """
         self.limit = limit
         self.window = window
         self.stream_limit = stream_share or limit - limit // 6
         self.stream_spacing = (
-            window / self.stream_limit if stream_spacing is None else stream_spacing
+            (window + WINDOW_MARGIN) / self.stream_limit
+            if stream_spacing is None
+            else stream_spacing
         )
         # Looked up at each call, so a test's frozen clock applies.
         self._clock = clock or (lambda: time.monotonic())  # noqa: PLW0108
@@ -68,15 +74,16 @@ class RequestBudget:
         now = self._clock()
         waits = [self._paused_until.get(scope, 0.0) - now]
         if scope == SHARED:
+            span = self.window + WINDOW_MARGIN
             for log in (self._sent, self._stream_sent):
-                while log and log[0] <= now - self.window:
+                while log and log[0] <= now - span:
                     log.popleft()
             if len(self._sent) >= self.limit:
-                waits.append(self._sent[-self.limit] + self.window - now)
+                waits.append(self._sent[-self.limit] + span - now)
             if stream:
                 if len(self._stream_sent) >= self.stream_limit:
                     oldest = self._stream_sent[-self.stream_limit]
-                    waits.append(oldest + self.window - now)
+                    waits.append(oldest + span - now)
                 if self._stream_sent:
                     waits.append(self._stream_sent[-1] + self.stream_spacing - now)
         return max(0.0, *waits)
