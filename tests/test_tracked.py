@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -478,3 +479,30 @@ async def test_a_start_refused_for_the_activity_limit_is_retried_once_a_slot_fre
     async_fire_time_changed(hass)
     await settle(hass, loaded_entry)
     assert len(server.received) == 2
+
+
+async def test_a_tracked_entity_can_carry_a_button_that_runs_an_automation(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+) -> None:
+    """The button set in the flow is on the activity; a press fires the event."""
+    hass.config.external_url = "https://home.example.org"
+    events = async_capture_events(hass, "activitysmith_action")
+    hass.states.async_set("binary_sensor.garage", "on", {"device_class": "garage_door"})
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "binary_sensor.garage",
+        when={"button_title": "Close", "button_action": "close_garage"},
+    )
+    await settle(hass, loaded_entry)
+    button = server.sent("PUT")[-1]["action"]
+    assert (button["title"], button["body"]["action"]) == ("Close", "close_garage")
+    client = await hass_client_no_auth()
+    await client.post(
+        f"/api/webhook/{loaded_entry.data['webhook_id']}", json=button["body"]
+    )
+    await hass.async_block_till_done()
+    assert [event.data["action"] for event in events] == ["close_garage"]

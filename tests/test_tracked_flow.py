@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -112,3 +113,30 @@ async def test_reconfigure_can_pick_another_entity_with_its_own_defaults(
     assert subentry.data["entity_id"] == "sensor.level"
     assert subentry.data["type"] == "progress"
     assert subentry.title == "level"
+
+
+@pytest.mark.parametrize(
+    ("button", "errors"),
+    [
+        ({"button_title": "Lock"}, {"button_action": "invalid_action_id"}),
+        ({"button_action": "lock_door"}, {"button_title": "button_needs_title"}),
+        (
+            {"button_title": "Lock", "button_action": "lock door!"},
+            {"button_action": "invalid_action_id"},
+        ),
+    ],
+)
+async def test_a_button_needs_a_title_and_a_valid_action_id(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    button: dict[str, str],
+    errors: dict[str, str],
+) -> None:
+    """The form says which half of the button is missing or wrong."""
+    hass.states.async_set("input_boolean.door", "off")
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (loaded_entry.entry_id, SUBENTRY_TYPE), context={"source": SOURCE_USER}
+    )
+    result = await walk(hass, result, "input_boolean.door", None, None, button)
+    assert (result["step_id"], result["errors"]) == ("when", errors)

@@ -240,7 +240,7 @@ class TrackedEntity:
         request: dict[str, Any] = {}
         if self.config.channels:
             request[CONF_CHANNELS] = list(self.config.channels)
-        if (button := await self._timer_button()) is not None:
+        if (button := await self._button()) is not None:
             request["action"] = button
         try:
             if decision is Decision.SHOW and content_state is not None:
@@ -273,26 +273,28 @@ class TrackedEntity:
                     self._hass, LIMIT_RETRY, self.async_schedule_refresh
                 )
 
-    async def _timer_button(self) -> dict[str, str] | None:
-        """A running timer gets Pause, a paused one Resume (when buttons can reach home).
+    async def _button(self) -> dict[str, str] | None:
+        """The activity's home_assistant button, when buttons can reach home.
 
-        The timer type takes one button, so Cancel does not fit beside them.
+        The user's own, else for a timer: Pause while it runs, Resume while paused (the
+        timer type takes one button, so Cancel does not fit beside them).
         """
         state = self._hass.states.get(self.config.entity_id)
-        if (
-            self.config.type != "timer"
-            or state is None
-            or state.domain != "timer"
-            or state.state not in TIMER_BUTTONS
-            or not await self._data.buttons.async_can_reach_home()
+        if self.config.button is not None:
+            title, action = self.config.button
+        elif (
+            self.config.type == "timer"
+            and state is not None
+            and state.domain == "timer"
+            and state.state in TIMER_BUTTONS
         ):
+            title, command = TIMER_BUTTONS[state.state]
+            action = timer_action_id(command, self.subentry_id)
+        else:
             return None
-        title, command = TIMER_BUTTONS[state.state]
-        return {
-            "title": title,
-            "type": "home_assistant",
-            "action": timer_action_id(command, self.subentry_id),
-        }
+        if not await self._data.buttons.async_can_reach_home():
+            return None
+        return {"title": title, "type": "home_assistant", "action": action}
 
     async def async_pressed(self, action: str) -> None:
         """One of this timer's buttons was pressed: run the timer's own action."""

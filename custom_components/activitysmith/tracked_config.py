@@ -27,6 +27,8 @@ CONF_SHOW_STATES: Final = "show_states"
 CONF_END_STATES: Final = "end_states"
 CONF_SHOW_TEMPLATE: Final = "show_template"
 CONF_CHANNELS: Final = "channels"
+CONF_BUTTON_TITLE: Final = "button_title"
+CONF_BUTTON_ACTION: Final = "button_action"
 CONF_ENABLED: Final = "enabled"
 
 
@@ -66,6 +68,8 @@ class TrackedConfig:
     auto_dismiss_minutes: int
     channels: tuple[str, ...]
     enabled: bool
+    # A home_assistant button: its title and action id (both, or neither).
+    button: tuple[str, str] | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> TrackedConfig:
@@ -80,6 +84,11 @@ class TrackedConfig:
             auto_dismiss_minutes=int(data.get(ATTR_AUTO_DISMISS_MINUTES, 3)),
             channels=tuple(data.get(CONF_CHANNELS, ())),
             enabled=bool(data.get(CONF_ENABLED, True)),
+            button=(
+                (data[CONF_BUTTON_TITLE], data[CONF_BUTTON_ACTION])
+                if data.get(CONF_BUTTON_TITLE) and data.get(CONF_BUTTON_ACTION)
+                else None
+            ),
         )
 
 

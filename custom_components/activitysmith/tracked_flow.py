@@ -31,6 +31,8 @@ import voluptuous as vol
 from .const import ATTR_AUTO_DISMISS_MINUTES
 from .content import ACTIVITY_TYPES, COLORS
 from .tracked_config import (
+    CONF_BUTTON_ACTION,
+    CONF_BUTTON_TITLE,
     CONF_CHANNELS,
     CONF_END_STATES,
     CONF_ENTITY_ID,
@@ -40,6 +42,7 @@ from .tracked_config import (
     CONF_TYPE,
 )
 from .tracked_defaults import TYPE_FIELDS, Default, default_fields, default_for
+from .validators import HOME_ASSISTANT_BUTTON
 
 TEXT = TextSelector()
 COMMON_FIELDS = ("title", "subtitle", "icon")
@@ -148,6 +151,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = _template_errors(self, user_input, (CONF_SHOW_TEMPLATE,))
+            errors |= _button_errors(user_input)
             if not errors:
                 self._data.update(user_input)
                 self._data[ATTR_AUTO_DISMISS_MINUTES] = int(
@@ -180,6 +184,8 @@ class TrackedEntityFlow(ConfigSubentryFlow):
                 vol.Optional(CONF_CHANNELS): TextSelector(
                     TextSelectorConfig(multiple=True)
                 ),
+                vol.Optional(CONF_BUTTON_TITLE): TEXT,
+                vol.Optional(CONF_BUTTON_ACTION): TEXT,
                 vol.Optional(CONF_SHOW_TEMPLATE): TEXT,
             }
         )
@@ -244,3 +250,20 @@ def _template_errors(
         except vol.Invalid, TemplateError:
             errors[name] = "invalid_template"
     return errors
+
+
+def _button_errors(user_input: dict[str, Any]) -> dict[str, str]:
+    """A button needs both a title and an action id of the allowed characters."""
+    title = user_input.get(CONF_BUTTON_TITLE, "")
+    action = user_input.get(CONF_BUTTON_ACTION, "")
+    if not title and not action:
+        return {}
+    if not title:
+        return {CONF_BUTTON_TITLE: "button_needs_title"}
+    try:
+        HOME_ASSISTANT_BUTTON(
+            {"title": title, "type": "home_assistant", "action": action}
+        )
+    except vol.Invalid:
+        return {CONF_BUTTON_ACTION: "invalid_action_id"}
+    return {}
