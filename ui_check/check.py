@@ -178,8 +178,21 @@ class Ui:
     docs_pending: list[tuple[Path, Path]] = field(default_factory=list)
 
     def goto(self, path: str) -> None:
-        """Open a page of Home Assistant's UI by its path."""
-        self.page.goto(self.base_url + path)
+        """Open a page of Home Assistant's UI by its path.
+
+        The frontend routes in the page itself; a navigation that starts while it is
+        still changing the URL is aborted by the browser (net::ERR_ABORTED), which is
+        not a defect of the page: wait a moment and open it again.
+        """
+        for attempt in range(1, 4):
+            try:
+                self.page.goto(self.base_url + path)
+            except PlaywrightError as err:
+                if "ERR_ABORTED" not in str(err) or attempt == 3:
+                    raise
+                self.page.wait_for_timeout(500 * attempt)
+            else:
+                return
 
     def problem(self, text: str) -> None:
         """Record something wrong; the step fails, the run goes on."""
