@@ -81,6 +81,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     ),
     "custom_components/activitysmith/client/budget.py": (
         "tests/test_budget.py",
+        "tests/test_budget_edges.py",
         "tests/test_stream_queue_order.py",
         "tests/test_client_contract.py",
         "tests/test_api.py",
@@ -146,13 +147,15 @@ class Mutant:
     module: str
     number: int  # its place in the module's sample, from 1, for --only
     line: int
+    column: int
     before: str
     after: str
     source: str
 
     def describe(self) -> str:
         """Where and what, in one line."""
-        return f"#{self.number} line {self.line}: `{self.before}` -> `{self.after}`"
+        where = f"line {self.line}:{self.column + 1}"
+        return f"#{self.number} {where}: `{self.before}` -> `{self.after}`"
 
 
 def replacements(node: ast.AST) -> Iterator[ast.AST]:
@@ -267,22 +270,22 @@ class ModuleMutator:
         """Up to `size` mutants, drawn with `seed`, in source order."""
         candidates = self.candidates()
         random.Random(f"{seed}:{self.module}").shuffle(candidates)  # noqa: S311
-        chosen: list[tuple[int, str, str, str]] = []
+        chosen: list[tuple[int, int, str, str, str]] = []
         for node, replacement in candidates:
             if len(chosen) == size:
                 break
             if (mutant := self.write(node, replacement)) is not None:
                 chosen.append(mutant)
-        chosen.sort(key=lambda mutant: mutant[0])
+        chosen.sort(key=lambda mutant: mutant[:4])
         return [
-            Mutant(self.module, number, line, before, after, source)
-            for number, (line, before, after, source) in enumerate(chosen, 1)
+            Mutant(self.module, number, *mutant)
+            for number, mutant in enumerate(chosen, 1)
         ]
 
     def write(
         self, node: ast.expr | ast.stmt, replacement: ast.AST
-    ) -> tuple[int, str, str, str] | None:
-        """(line, before, after, source) of the module with `node` replaced.
+    ) -> tuple[int, int, str, str, str] | None:
+        """(line, column, before, after, source) of the module with `node` replaced.
 
         The source is checked to parse to exactly the intended tree; where the
         replacement needs parentheses to keep its meaning, it gets them.
@@ -296,7 +299,13 @@ class ModuleMutator:
             with contextlib.suppress(SyntaxError):
                 if ast.dump(ast.parse(source)) == expected:
                     before = self.source[start:end].decode()
-                    return node.lineno, _short(before), _short(text), source.decode()
+                    return (
+                        node.lineno,
+                        node.col_offset,
+                        _short(before),
+                        _short(text),
+                        source.decode(),
+                    )
         return None
 
     def _dump_with(self, node: ast.AST, replacement: ast.AST) -> str:
