@@ -424,3 +424,26 @@ async def test_closing_gives_a_waiting_end_ten_seconds_by_default(
     [(method, _, result)] = heard(client)
     assert method == "DELETE"
     assert isinstance(result, ActivitySmithDroppedError) is not sent
+
+
+async def test_closing_can_be_cancelled_by_its_caller(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A caller that stops waiting (a timeout at shutdown) is not held up any longer."""
+    release = asyncio.Event()
+
+    async def slow_put(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
+        await release.wait()
+        return AiohttpClientMockResponse(method, url, json=stream_answer("updated"))
+
+    client = make_client()
+    client.budget.pause(0.05)
+    aioclient_mock.put(WASHER_URL, side_effect=slow_put)
+    assert (await client.put_stream("washer", {"v": 1}))["queued"]
+    await until(lambda: aioclient_mock.call_count == 1)
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.2):
+            await client.async_close(within=5)
+    release.set()
