@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 
 from custom_components.activitysmith.client import (
     API_BASE_URL,
+    ActivitySmithBadRequestError,
     ActivitySmithClient,
     ActivitySmithDroppedError,
     RequestBudget,
@@ -104,15 +105,16 @@ async def test_a_queued_update_goes_once_the_budget_allows_and_not_before(
     aioclient_mock.put(WASHER_URL, json=stream_answer("started", "w"))
 
     await client.put_stream("dryer", {"v": 1})
+    clock.now = 1000.03
     queued = await client.put_stream("washer", {"v": 1})
-    assert queued["retry_after"] == 1.2
+    assert queued["retry_after"] == 1.2  # 1.17 s, in tenths
 
     await settle()
-    clock.now += 1.19
+    clock.now = 1001.19
     await settle()
     assert sent(aioclient_mock) == [("PUT", "dryer")]
 
-    clock.now += 0.01
+    clock.now = 1000.0 + 1.2
     await until(lambda: len(heard(client)) == 1)
     assert sent(aioclient_mock) == [("PUT", "dryer"), ("PUT", "washer")]
     assert heard(client) == [("PUT", "washer", stream_answer("started", "w"))]
@@ -148,6 +150,7 @@ async def test_a_429_inside_the_queue_pauses_it_as_long_as_the_server_says(
     await settle()
     assert client.streams.pending == {"washer": ["PUT"]}
     assert client.budget.wait_time() == pytest.approx(paused)
+    assert client.last_errors["PUT /live-activity/stream/*"]["status"] == 429
     clock.now += paused - 0.01
     await settle()
     assert len(aioclient_mock.mock_calls) == 2
@@ -261,6 +264,26 @@ async def test_a_queued_end_refused_while_an_update_arrives_keeps_its_place(
     assert [method for method, _, _ in heard(client)] == ["DELETE", "PUT"]
 
 
+async def test_a_request_refused_for_good_does_not_hold_up_the_queue(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A 400 is reported and the next stream goes at its pace, with no backoff."""
+    client = make_client(budget=RequestBudget(stream_spacing=0.05))
+    aioclient_mock.put(stream_url("tumbler"), json=stream_answer("started", "t"))
+    aioclient_mock.put(WASHER_URL, status=400, json={"error": "Bad", "message": "m"})
+    aioclient_mock.put(stream_url("dryer"), json=stream_answer("started", "d"))
+    await client.put_stream("tumbler", {"v": 1})
+    assert (await client.put_stream("washer", {"v": 1}))["queued"]
+    assert (await client.put_stream("dryer", {"v": 1}))["queued"]
+
+    await until(lambda: len(heard(client)) == 2, seconds=1)
+
+    [(_, washer, refused), (_, dryer, answer)] = heard(client)
+    assert (washer, type(refused)) == ("washer", ActivitySmithBadRequestError)
+    assert (dryer, answer) == ("dryer", stream_answer("started", "d"))
+
+
 async def test_a_new_end_does_not_wait_for_the_stream_pace(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
@@ -307,6 +330,7 @@ async def test_closing_sends_the_waiting_end_not_the_first_waiting_update(
     assert isinstance(dropped, ActivitySmithDroppedError)
     assert ended == ("DELETE", "washer", stream_answer("ended"))
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert client.budget.as_dict()["used_in_window"] == 2  # the end spent it too
 
 
 async def test_closing_drops_an_end_the_budget_cannot_fit_in_time_and_says_so(
