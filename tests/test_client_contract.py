@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Generator
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 from unittest.mock import ANY, MagicMock, patch
 
 import aiohttp
@@ -182,165 +182,160 @@ async def test_the_key_check_gets_the_whole_timeout(
 
 # What each endpoint is -------------------------------------------------------------
 
-ENDPOINTS = [
-    # method, arguments, HTTP method, URL, name, shared budget, repeatable, 404 means
-    (
+
+class Endpoint(NamedTuple):
+    """One client method and what the endpoint behind it is."""
+
+    method: str
+    args: tuple[Any, ...]
+    verb: str
+    url: str
+    name: str  # in diagnostics and in the 429 pause of an endpoint outside the budget
+    shared: bool  # in the vendor's shared 60 a minute
+    repeatable: bool  # retried after a transient failure
+    not_found: type[ActivitySmithNotFoundError]  # what a 404 means
+
+
+def endpoint_id(endpoint: Endpoint) -> str:
+    return endpoint.method
+
+
+DIRECT = [
+    Endpoint(
         "start_live_activity",
         ({},),
         "POST",
         f"{API_BASE_URL}/live-activity/start",
         "POST /live-activity/start",
-        False,
-        False,
-        ActivitySmithNoRecipientsError,
+        shared=False,
+        repeatable=False,
+        not_found=ActivitySmithNoRecipientsError,
     ),
-    (
+    Endpoint(
         "update_live_activity",
         ({},),
         "POST",
         f"{API_BASE_URL}/live-activity/update",
         "POST /live-activity/update",
-        False,
-        True,
-        ActivitySmithNotFoundError,
+        shared=False,
+        repeatable=True,
+        not_found=ActivitySmithNotFoundError,
     ),
-    (
+    Endpoint(
         "end_live_activity",
         ({},),
         "POST",
         f"{API_BASE_URL}/live-activity/end",
         "POST /live-activity/end",
-        False,
-        True,
-        ActivitySmithNotFoundError,
+        shared=False,
+        repeatable=True,
+        not_found=ActivitySmithNotFoundError,
     ),
-    (
+    Endpoint(
         "send_push_notification",
         ({},),
         "POST",
         PUSH_URL,
         "POST /push-notification",
-        True,
-        False,
-        ActivitySmithNoRecipientsError,
+        shared=True,
+        repeatable=False,
+        not_found=ActivitySmithNoRecipientsError,
     ),
-    (
+    Endpoint(
         "set_badge",
         ({},),
         "POST",
         BADGE_URL,
         "POST /badge",
-        False,
-        True,
-        ActivitySmithNoRecipientsError,
+        shared=False,
+        repeatable=True,
+        not_found=ActivitySmithNoRecipientsError,
     ),
-    (
+    Endpoint(
         "update_metric_value",
         ("temp", {}),
         "POST",
         f"{API_BASE_URL}/metrics/temp/value",
         "POST /metrics/*/value",
-        True,
-        True,
-        ActivitySmithNotFoundError,
+        shared=True,
+        repeatable=True,
+        not_found=ActivitySmithNotFoundError,
     ),
 ]
-STREAM_ENDPOINTS = [
-    (
+# Streams are in the shared limit; a failed one waits in the queue instead of a retry.
+STREAMS = [
+    Endpoint(
         "put_stream",
         ("washer", {}),
         "PUT",
         STREAM_URL,
         "PUT /live-activity/stream/*",
-        ActivitySmithNoRecipientsError,
+        shared=True,
+        repeatable=True,
+        not_found=ActivitySmithNoRecipientsError,
     ),
-    (
+    Endpoint(
         "end_stream",
         ("washer",),
         "DELETE",
         STREAM_URL,
         "DELETE /live-activity/stream/*",
-        ActivitySmithNotFoundError,
+        shared=True,
+        repeatable=True,
+        not_found=ActivitySmithNotFoundError,
     ),
 ]
-ALL_ENDPOINTS = [
-    (method, args, verb, url, name, not_found)
-    for method, args, verb, url, name, _, _, not_found in ENDPOINTS
-] + STREAM_ENDPOINTS
 
 
-@pytest.mark.parametrize(
-    ("method", "args", "verb", "url", "name", "shared", "repeatable", "not_found"),
-    ENDPOINTS,
-)
+@pytest.mark.parametrize("endpoint", DIRECT, ids=endpoint_id)
 async def test_only_endpoints_in_the_vendors_shared_limit_spend_the_budget(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
-    method: str,
-    args: tuple[Any, ...],
-    verb: str,
-    url: str,
-    name: str,
-    shared: bool,
-    repeatable: bool,
-    not_found: type[Exception],
+    endpoint: Endpoint,
 ) -> None:
     """Pushes and metrics count against the 60 a minute; start, update, end, badge not."""
-    aioclient_mock.request(verb, url, json=OK)
+    aioclient_mock.request(endpoint.verb, endpoint.url, json=OK)
     client = make_client()
-    await getattr(client, method)(*args)
-    assert client.budget.as_dict()["used_in_window"] == int(shared)
+    await getattr(client, endpoint.method)(*endpoint.args)
+    assert client.budget.as_dict()["used_in_window"] == int(endpoint.shared)
 
 
-@pytest.mark.parametrize(
-    ("method", "args", "verb", "url", "name", "shared", "repeatable", "not_found"),
-    ENDPOINTS,
-)
+@pytest.mark.parametrize("endpoint", DIRECT, ids=endpoint_id)
 async def test_only_requests_safe_to_repeat_are_retried_after_a_server_error(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
-    method: str,
-    args: tuple[Any, ...],
-    verb: str,
-    url: str,
-    name: str,
-    shared: bool,
-    repeatable: bool,
-    not_found: type[Exception],
+    endpoint: Endpoint,
 ) -> None:
     """A 503 gets another try where a repeat shows nothing twice; start and push fail."""
-    answer_in_turn(aioclient_mock, verb, url, [{"status": 503}, {"json": OK}])
-    client = make_client()
-    if repeatable:
-        assert await getattr(client, method)(*args) == OK
+    answers = [{"status": 503}, {"json": OK}]
+    answer_in_turn(aioclient_mock, endpoint.verb, endpoint.url, answers)
+    call = getattr(make_client(), endpoint.method)
+    if endpoint.repeatable:
+        assert await call(*endpoint.args) == OK
     else:
         with pytest.raises(ActivitySmithServerError):
-            await getattr(client, method)(*args)
-    assert aioclient_mock.call_count == 1 + repeatable
+            await call(*endpoint.args)
+    assert aioclient_mock.call_count == 1 + endpoint.repeatable
 
 
-@pytest.mark.parametrize(
-    ("method", "args", "verb", "url", "name", "not_found"), ALL_ENDPOINTS
-)
+@pytest.mark.parametrize("endpoint", DIRECT + STREAMS, ids=endpoint_id)
 async def test_a_failure_is_remembered_under_its_endpoint_with_its_details(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
-    method: str,
-    args: tuple[Any, ...],
-    verb: str,
-    url: str,
-    name: str,
-    not_found: type[Exception],
+    endpoint: Endpoint,
 ) -> None:
     """Diagnostics show the last failure per endpoint: when, what, status, message."""
     aioclient_mock.request(
-        verb, url, status=400, json={"error": "Bad", "message": "no title"}
+        endpoint.verb,
+        endpoint.url,
+        status=400,
+        json={"error": "Bad", "message": "no title"},
     )
     client = make_client()
     with pytest.raises(ActivitySmithBadRequestError):
-        await getattr(client, method)(*args)
+        await getattr(client, endpoint.method)(*endpoint.args)
     assert client.last_errors == {
-        name: {
+        endpoint.name: {
             "at": ANY,
             "error": "ActivitySmithBadRequestError",
             "status": 400,
@@ -349,24 +344,19 @@ async def test_a_failure_is_remembered_under_its_endpoint_with_its_details(
     }
 
 
-@pytest.mark.parametrize(
-    ("method", "args", "verb", "url", "name", "not_found"), ALL_ENDPOINTS
-)
+@pytest.mark.parametrize("endpoint", DIRECT + STREAMS, ids=endpoint_id)
 async def test_a_404_means_no_recipient_for_deliveries_and_not_found_for_lookups(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
-    method: str,
-    args: tuple[Any, ...],
-    verb: str,
-    url: str,
-    name: str,
-    not_found: type[Exception],
+    endpoint: Endpoint,
 ) -> None:
     """Start, push, badge and stream PUT deliver; update, end, DELETE, metric look up."""
-    aioclient_mock.request(verb, url, status=404, json={"error": "Not found"})
+    aioclient_mock.request(
+        endpoint.verb, endpoint.url, status=404, json={"error": "Not found"}
+    )
     with pytest.raises(ActivitySmithNotFoundError) as raised:
-        await getattr(make_client(), method)(*args)
-    assert type(raised.value) is not_found
+        await getattr(make_client(), endpoint.method)(*endpoint.args)
+    assert type(raised.value) is endpoint.not_found
 
 
 # What a 429 on a direct request does ---------------------------------------------
