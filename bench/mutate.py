@@ -339,9 +339,8 @@ def _short(code: str, limit: int = 70) -> str:
 
 def preload() -> None:
     """Import what every test run imports, once, before any fork (not our package)."""
-    sys.dont_write_bytecode = (
-        True  # mutants differ in content, not always in size/mtime
-    )
+    # No .pyc: mutants differ in content, not always in size or modification second.
+    sys.dont_write_bytecode = True
     for name in PRELOADED:
         importlib.import_module(name)
 
@@ -358,6 +357,7 @@ def run_tests(
                 return subprocess.run(  # noqa: S603
                     [sys.executable, "-m", "pytest", *arguments],
                     cwd=workdir,
+                    env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
                     stdout=output,
                     stderr=subprocess.STDOUT,
                     timeout=timeout,
@@ -427,9 +427,8 @@ def mutate_module(
     original = path.read_text()
     started = time.monotonic()
     if run_tests(workdir, tests, 600, fork=fork) != 0:
-        sys.exit(
-            f"{module}: the tests fail without any mutant; see {workdir}/mutant.log"
-        )
+        log = (workdir / "mutant.log").read_text(errors="replace").splitlines()
+        sys.exit("\n".join([*log[-40:], f"{module}: the tests fail without a mutant"]))
     timeout = (time.monotonic() - started) * TIMEOUT_FACTOR + TIMEOUT_MARGIN
     results = []
     try:
