@@ -27,9 +27,6 @@ from typing import Any, Final
 
 REQUESTS_PER_WINDOW: Final = 60
 WINDOW_SECONDS: Final = 60.0
-# How many of the window's requests stream sends may use; the rest stays for pushes
-# and metrics, which cannot wait.
-STREAM_SHARE: Final = 50
 # The scope of the shared budget; an endpoint outside it is its own scope.
 SHARED: Final = "shared"
 # A request stays in the window this much longer than the window: it reaches the server
@@ -57,6 +54,7 @@ class RequestBudget:
         """
         self.limit = limit
         self.window = window
+        # Streams leave a sixth for pushes and metrics, which cannot wait: 50 of 60.
         self.stream_limit = stream_share or limit - limit // 6
         self.stream_spacing = (
             (window + WINDOW_MARGIN) / self.stream_limit

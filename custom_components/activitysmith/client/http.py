@@ -193,8 +193,13 @@ class ActivitySmithClient:
         self._wake.set()
         deadline = time.monotonic() + within
         if self._flush_task is not None:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._flush_task), within)
+            with contextlib.suppress(TimeoutError):
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._flush_task), within)
+                except asyncio.CancelledError:
+                    # Only the queue's task was cancelled: go on. The caller was: stop.
+                    if (current := asyncio.current_task()) and current.cancelling():
+                        raise
             self._flush_task.cancel()
         for request in self.streams.take_all():
             wait = self.budget.wait_time()

@@ -1,0 +1,58 @@
+"""Test doubles for the client's time: a clock moved by hand, waits that take none."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+class FakeClock:
+    """A clock the test moves by hand (for `RequestBudget(clock=...)`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class InstantWaits:
+    """`asyncio` as the client module sees it: every wait is noted and takes no time.
+
+    Patched in as `client.http.asyncio`; everything else is the real `asyncio`. With a
+    `FakeClock` budget, the queue then looks again at once, and goes when the test has
+    moved the clock far enough.
+    """
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+        self.timeouts: list[float | None] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float) -> None:
+        self.sleeps.append(delay)
+        await asyncio.sleep(0)
+
+    # Same signature as asyncio.wait_for, which the client calls.
+    async def wait_for(self, awaitable: Awaitable[Any], timeout: float | None) -> Any:  # noqa: ASYNC109
+        self.timeouts.append(timeout)
+        return await asyncio.wait_for(
+            awaitable, None if timeout is None else min(timeout, 0.001)
+        )
+
+
+async def until(condition: Callable[[], bool], seconds: float = 3.0) -> None:
+    """Let the event loop run until `condition()` holds."""
+    for _ in range(int(seconds / 0.005)):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not reached")
+
+
+async def settle(seconds: float = 0.05) -> None:
+    """Let the event loop run a moment (for checking that something does not happen)."""
+    await asyncio.sleep(seconds)
