@@ -22,6 +22,7 @@ from custom_components.activitysmith.client import (
     ActivitySmithBudgetExhaustedError,
     ActivitySmithClient,
     ActivitySmithConnectionError,
+    ActivitySmithDroppedError,
     ActivitySmithForbiddenError,
     ActivitySmithLiveActivityLimitError,
     ActivitySmithNoRecipientsError,
@@ -321,13 +322,16 @@ async def test_key_check_respects_the_budget(
 
 
 async def test_close_sends_waiting_ends_and_drops_waiting_updates(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
-    """On unload an end still goes if the budget has room; updates are dropped."""
+    """On unload an end still goes if the budget has room; updates are dropped and
+    reported as dropped (the sensor says so), never sent."""
     budget = RequestBudget(limit=60, window=60, stream_spacing=60)
     client = ActivitySmithClient(async_get_clientsession(hass), API_KEY, budget=budget)
+    reported: list[tuple[str, str, object]] = []
+    client.on_stream_result = lambda request, result: reported.append(
+        (request.method, request.stream_key, result)
+    )
     aioclient_mock.put(f"{API_BASE_URL}/live-activity/stream/dryer", json={})
     aioclient_mock.delete(f"{API_BASE_URL}/live-activity/stream/washer", json={})
     await client.put_stream("dryer", {"v": 0})  # streams must now wait a minute
@@ -340,4 +344,8 @@ async def test_close_sends_waiting_ends_and_drops_waiting_updates(
         ("DELETE", f"{API_BASE_URL}/live-activity/stream/washer"),
     ]
     assert client.streams.pending == {}
-    assert "dryer" in caplog.text
+    assert [(method, key) for method, key, _ in reported] == [
+        ("DELETE", "washer"),
+        ("PUT", "dryer"),
+    ]
+    assert isinstance(reported[1][2], ActivitySmithDroppedError)
