@@ -35,6 +35,7 @@ REFUSED = {
     "json": {"error": "Rate limit exceeded", "message": "x"},
     "headers": {"Retry-After": "0.05"},
 }
+AN_HOUR = {**REFUSED, "headers": {"Retry-After": "3600"}}
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +84,16 @@ def progress(percentage: int) -> dict[str, Any]:
         "type": "progress",
         "percentage": percentage,
     }
+
+
+async def queue_behind_a_refusal(
+    hass: HomeAssistant, server: Server, data: dict[str, Any], *refusals: dict[str, Any]
+) -> None:
+    """Start the washer at 10 %, then call again: the server refuses, so it queues."""
+    await act(hass, "stream_live_activity", progress(10))
+    server.answers = list(refusals or [REFUSED])
+    action = "stream_live_activity" if "type" in data else "end_live_activity_stream"
+    assert (await act(hass, action, data))["queued"] is True
 
 
 async def settle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -164,9 +175,7 @@ async def test_stopping_sends_a_waiting_end(
 ) -> None:
     """Home Assistant does not unload entries when it stops; the end still goes."""
     server = Server(aioclient_mock)
-    await act(hass, "stream_live_activity", progress(10))
-    server.answers = [REFUSED]
-    await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    await queue_behind_a_refusal(hass, server, {"stream_key": "washer"})
     assert loaded_entry.runtime_data.client.streams.pending == {"washer": ["DELETE"]}
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
@@ -182,9 +191,7 @@ async def test_stopping_names_an_end_it_could_not_send(
 ) -> None:
     """An end that cannot go in time (the server said wait an hour) is logged by key."""
     server = Server(aioclient_mock)
-    await act(hass, "stream_live_activity", progress(10))
-    server.answers = [{**REFUSED, "headers": {"Retry-After": "3600"}}]
-    await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    await queue_behind_a_refusal(hass, server, {"stream_key": "washer"}, AN_HOUR)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     assert "Could not end stream washer" in caplog.text
@@ -218,9 +225,7 @@ async def test_a_queued_end_on_the_wire_at_unload_completes_and_is_recorded(
 ) -> None:
     """Unload lets it finish; after the reload the sensor says ended."""
     server = Server(aioclient_mock)
-    await act(hass, "stream_live_activity", progress(10))
-    server.answers = [REFUSED]
-    await act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    await queue_behind_a_refusal(hass, server, {"stream_key": "washer"})
     server.hold = release = asyncio.Event()
     await asyncio.sleep(0.1)  # the queue sends it again, and it stays on the wire
     assert server.received[-1] == ("DELETE", None)
@@ -242,9 +247,8 @@ async def test_a_queued_update_rejected_later_shows_as_failed_not_as_sent(
 ) -> None:
     """The sensor keeps what the phone shows and says why the change did not arrive."""
     server = Server(aioclient_mock)
-    await act(hass, "stream_live_activity", progress(10))
-    server.answers = [REFUSED, {"status": 400, "json": {"message": "bad value"}}]
-    await act(hass, "stream_live_activity", progress(55))
+    rejected = {"status": 400, "json": {"message": "bad value"}}
+    await queue_behind_a_refusal(hass, server, progress(55), REFUSED, rejected)
     assert hass.states.get(WASHER).attributes["operation"] == "queued"
     await settle(hass, loaded_entry)
     attributes = hass.states.get(WASHER).attributes
@@ -260,9 +264,7 @@ async def test_an_update_dropped_at_unload_does_not_show_as_queued_after_reload(
 ) -> None:
     """What never left is shown as dropped, with the content the phone has."""
     server = Server(aioclient_mock)
-    await act(hass, "stream_live_activity", progress(10))
-    server.answers = [{**REFUSED, "headers": {"Retry-After": "3600"}}]
-    await act(hass, "stream_live_activity", progress(55))
+    await queue_behind_a_refusal(hass, server, progress(55), AN_HOUR)
     assert await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED

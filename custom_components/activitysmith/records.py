@@ -84,8 +84,13 @@ class ActivityRecord:
 
 
 _FIELDS: Final = frozenset(f.name for f in fields(ActivityRecord))
-_OPTIONAL_TEXT: Final = ("activity_id", "stream_key", "operation")
-_OPTIONAL_TEXT_MORE: Final = ("previous_activity_id", "error")
+_OPTIONAL_TEXT: Final = (
+    "activity_id",
+    "stream_key",
+    "operation",
+    "previous_activity_id",
+    "error",
+)
 
 
 def delivery_of(response: Mapping[str, Any]) -> dict[str, int]:
@@ -114,10 +119,7 @@ def record_from_stored(stored: object) -> ActivityRecord | None:
         or data.get("updated_at") is None
         or not isinstance(data.get("delivery", {}), dict)
         or not isinstance(data.get("pending_content") or {}, dict)
-        or any(
-            not isinstance(data.get(name) or "", str)
-            for name in (*_OPTIONAL_TEXT, *_OPTIONAL_TEXT_MORE)
-        )
+        or any(not isinstance(data.get(name) or "", str) for name in _OPTIONAL_TEXT)
     ):
         return None
     try:

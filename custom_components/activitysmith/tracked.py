@@ -242,26 +242,14 @@ class TrackedEntity:
             request[CONF_CHANNELS] = list(self.config.channels)
         if (button := await self._button()) is not None:
             request["action"] = button
+        where = (self._hass, self._entry, self._data, self.stream_key)
+        if decision is Decision.SHOW and content_state is not None:
+            sending = send_stream_state(*where, content_state, request)
+        else:
+            request[ATTR_AUTO_DISMISS_MINUTES] = self.config.auto_dismiss_minutes
+            sending = end_stream(*where, content_state, request)
         try:
-            if decision is Decision.SHOW and content_state is not None:
-                await send_stream_state(
-                    self._hass,
-                    self._entry,
-                    self._data,
-                    self.stream_key,
-                    content_state,
-                    request,
-                )
-            else:
-                request[ATTR_AUTO_DISMISS_MINUTES] = self.config.auto_dismiss_minutes
-                await end_stream(
-                    self._hass,
-                    self._entry,
-                    self._data,
-                    self.stream_key,
-                    content_state,
-                    request,
-                )
+            await sending
         except HomeAssistantError as err:
             _LOGGER.warning("Could not mirror %s: %s", self.config.entity_id, err)
             if isinstance(err.__cause__, ActivitySmithLiveActivityLimitError):
