@@ -751,12 +751,9 @@ def tracked_follows(ui: Ui) -> str:
 
 def tracked_reconfigure(ui: Ui) -> str:
     """The tracked entity's Reconfigure: the entity step with the current entity."""
-    page = ui.page
     _, subentry = tracked_subentry_or_fail(ui)
-    ui.goto(f"/config/integrations/integration/{DOMAIN}")
-    row = page.locator("ha-config-sub-entry-row").filter(has_text=subentry["title"])
     change = TRACKED["initiate_flow"]["reconfigure"]
-    row.get_by_role("button", name=change, exact=True).click()
+    note = open_subentry_button(ui, subentry["title"], change)
     form, data = check_flow_step(ui, "user", "reconfigure")
     if data.get("entity_id") != TRACKED_TIMER:
         ui.problem(
@@ -766,7 +763,57 @@ def tracked_reconfigure(ui: Ui) -> str:
         ui.problem(f"reconfigure: the entity picker does not show {TRACKED_NAME!r}")
     ui.shot("reconfigure", clip=dialog_panel(flow_dialog(ui)))
     close_flow(ui)
-    return f"{change!r} opens with {TRACKED_TIMER} ({TRACKED_NAME!r}) picked; closed"
+    return (
+        f"{change!r} opens with {TRACKED_TIMER} ({TRACKED_NAME!r}) picked; closed{note}"
+    )
+
+
+def open_subentry_button(ui: Ui, title: str, name: str) -> str:
+    """On the integration page, click the button `name` of the sub-entry row `title`.
+
+    Should the frontend render the row without that button (a CI run once timed out
+    here, with no screenshot to tell why), the labels it did render are saved with a
+    screenshot, the page is loaded once more and the click retried; the returned note
+    says so, and a second miss fails the step with those labels.
+    """
+    row = ui.page.locator("ha-config-sub-entry-row").filter(has_text=title)
+    missing = click_in_row(ui, row, name)
+    if missing is None:
+        return ""
+    again = click_in_row(ui, row, name)
+    if again is not None:
+        raise StepError(
+            f"the row {title!r} has no button {name!r}; its buttons: {again}"
+        )
+    return f" (after a reload: the first render's buttons were {missing})"
+
+
+def click_in_row(ui: Ui, row: Locator, name: str) -> list[str] | None:
+    """Load the integration page and click `row`'s button `name`.
+
+    None when clicked; else what the row has instead (and a screenshot).
+    """
+    ui.goto(f"/config/integrations/integration/{DOMAIN}")
+    try:
+        row.wait_for(timeout=STEP_TIMEOUT_MS // 2)
+        row.get_by_role("button", name=name, exact=True).click(
+            timeout=STEP_TIMEOUT_MS // 2
+        )
+    except PlaywrightError:
+        ui.shot("row-without-button")
+        if not row.count():
+            rows = ui.page.locator("ha-config-sub-entry-row").all_inner_texts()
+            return [f"no such row; the sub-entry rows: {rows}"]
+        return row_button_labels(row)
+    return None
+
+
+def row_button_labels(row: Locator) -> list[str]:
+    """The accessible names of the buttons in `row`, for a diagnosis."""
+    return [
+        button.get_attribute("aria-label") or button.inner_text()
+        for button in row.get_by_role("button").all()
+    ]
 
 
 STEPS: list[tuple[str, Callable[[Ui], str]]] = [
