@@ -61,17 +61,20 @@ TIMEOUT_MARGIN = 15.0
 # Each module and the test files that pin its behaviour: the fastest and most targeted
 # first, as a mutant's run stops at its first failing test. Missing files are skipped.
 # (test_property is left out: its generated examples differ from run to run.)
+CLIENT_TESTS: tuple[str, ...] = (
+    "tests/test_client_contract.py",
+    "tests/test_stream_queue_order.py",
+    "tests/test_api.py",
+    "tests/test_resilience.py",
+    "tests/test_streams.py",
+    "tests/test_notifications.py",
+    "tests/test_diagnostics.py",
+    "tests/test_init.py",
+)
 TARGETS: dict[str, tuple[str, ...]] = {
-    "custom_components/activitysmith/client/http.py": (
-        "tests/test_client_contract.py",
-        "tests/test_stream_queue_order.py",
-        "tests/test_api.py",
-        "tests/test_resilience.py",
-        "tests/test_streams.py",
-        "tests/test_notifications.py",
-        "tests/test_diagnostics.py",
-        "tests/test_init.py",
-    ),
+    "custom_components/activitysmith/client/http.py": CLIENT_TESTS,
+    "custom_components/activitysmith/client/transport.py": CLIENT_TESTS,
+    "custom_components/activitysmith/client/stream_sender.py": CLIENT_TESTS,
     "custom_components/activitysmith/client/response.py": (
         "tests/test_client_contract.py",
         "tests/test_api.py",

@@ -20,7 +20,8 @@ class FakeClock:
 class InstantWaits:
     """`asyncio` as the client module sees it: every wait is noted and takes no time.
 
-    Patched in as `client.http.asyncio`; everything else is the real `asyncio`. With a
+    Patched in as a client module's `asyncio` (`http` for retries, `stream_sender` for
+    the queue); everything else is the real `asyncio`. With a
     `FakeClock` budget, the queue then looks again at once, and goes when the test has
     moved the clock far enough.
     """

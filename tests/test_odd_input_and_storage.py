@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -16,7 +14,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
 
-from custom_components.activitysmith.client import API_BASE_URL, RequestBudget
+from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.store import MAX_ENDED_STREAMS, RECENT_ACTIVITIES
 
@@ -231,15 +229,13 @@ async def test_only_the_newest_ended_streams_are_kept_with_their_sensors(
         url = f"{API_BASE_URL}/live-activity/stream/job-{number}"
         aioclient_mock.put(url, json=stream_answer("started", f"a{number}"))
         aioclient_mock.delete(url, json=stream_answer("ended", f"a{number}"))
-    with patch.object(
-        loaded_entry.runtime_data.client,
-        "budget",
-        partial(RequestBudget, limit=10_000, window=1.0, stream_spacing=0.0)(),
-    ):
-        for number in range(count):
-            data = {**EXAMPLE_CONTENT["alert"], "stream_key": f"job-{number}"}
-            await act(hass, "stream_live_activity", data)
-            await act(hass, "end_live_activity_stream", {"stream_key": f"job-{number}"})
+    budget = loaded_entry.runtime_data.client.budget
+    budget.limit = budget.stream_limit = 10_000  # the budget is not under test here
+    budget.stream_spacing = 0.0
+    for number in range(count):
+        data = {**EXAMPLE_CONTENT["alert"], "stream_key": f"job-{number}"}
+        await act(hass, "stream_live_activity", data)
+        await act(hass, "end_live_activity_stream", {"stream_key": f"job-{number}"})
     await hass.async_block_till_done()
     streams = loaded_entry.runtime_data.activities.streams
     assert len(streams) == MAX_ENDED_STREAMS

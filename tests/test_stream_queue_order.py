@@ -28,7 +28,7 @@ from custom_components.activitysmith.client import (
     ActivitySmithDroppedError,
     RequestBudget,
     StreamRequest,
-    http,
+    stream_sender,
 )
 
 from .client_support import FakeClock, InstantWaits, settle, until
@@ -73,9 +73,9 @@ async def make_client(
 
 @pytest.fixture
 def instant_waits() -> Generator[InstantWaits]:
-    """The client's waits take no time (use with a FakeClock budget)."""
+    """The stream queue's waits take no time (use with a FakeClock budget)."""
     waits = InstantWaits()
-    with patch.object(http, "asyncio", waits):
+    with patch.object(stream_sender, "asyncio", waits):
         yield waits
 
 

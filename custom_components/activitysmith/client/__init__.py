@@ -23,8 +23,10 @@ from .errors import (
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
 )
-from .http import API_BASE_URL, ActivitySmithClient, StreamResultListener
+from .http import ActivitySmithClient
 from .response import JsonObject
+from .stream_sender import StreamResultListener
+from .transport import API_BASE_URL
 
 __all__ = [
     "API_BASE_URL",
