@@ -98,7 +98,7 @@ def test_every_field_of_a_row_is_accepted_by_its_type(
     [
         ("segmented_progress", "number_of_steps", "field_required"),
         ("segmented_progress", "current_step", "field_required"),
-        ("progress", "percentage", "fields_required"),
+        ("progress", "percentage", "progress_amount_required"),
         ("metrics", "metrics", "field_required"),
         ("stats", "metrics", "field_required"),
         ("alert", "message", "field_required"),

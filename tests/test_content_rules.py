@@ -174,15 +174,38 @@ def test_the_last_step_of_a_segmented_progress_is_valid() -> None:
     content.validate(state, "end", {})
 
 
-def test_a_progress_without_either_form_names_both_choices() -> None:
-    """The message lists `percentage` or `value` with `upper_limit`."""
+@pytest.mark.parametrize(
+    ("amount", "key", "placeholders"),
+    [
+        ({}, "progress_amount_required", {}),
+        ({"value": 3}, "fields_together", {"field": "value", "other": "upper_limit"}),
+        (
+            {"upper_limit": 9},
+            "fields_together",
+            {"field": "upper_limit", "other": "value"},
+        ),
+    ],
+    ids=["nothing", "value alone", "upper_limit alone"],
+)
+def test_a_progress_without_either_form_of_amount_says_what_it_needs(
+    amount: dict[str, Any], key: str, placeholders: dict[str, str]
+) -> None:
+    """No amount: `percentage`, or `value` with `upper_limit`; half a pair: its partner."""
+    state = {"title": "T", "type": "progress", **amount}
     with pytest.raises(ServiceValidationError) as raised:
-        content.validate({"title": "T", "type": "progress"}, "start", {})
-    assert raised.value.translation_key == "fields_required"
-    assert raised.value.translation_placeholders == {
-        "choices": "`percentage` or `value` with `upper_limit`",
-        "type": "progress",
-    }
+        content.validate(state, "start", {})
+    assert raised.value.translation_key == key
+    assert raised.value.translation_placeholders == placeholders
+
+
+@pytest.mark.parametrize(
+    "amount", [{"percentage": 40}, {"value": 3, "upper_limit": 10}]
+)
+def test_a_progress_with_either_form_of_amount_is_valid(
+    amount: dict[str, Any],
+) -> None:
+    """Either form of the amount is enough."""
+    content.validate({"title": "T", "type": "progress", **amount}, "start", {})
 
 
 @pytest.mark.parametrize("activity_type", ["segmented_progress", "progress", "alert"])

@@ -188,7 +188,7 @@ async def test_change_without_any_activity_says_how_to_start_one(
             "field_not_for_type",
             {"field": "secondary_action", "type": "metrics"},
         ),
-        ({"title": "T", "type": "progress"}, "fields_required", {"type": "progress"}),
+        ({"title": "T", "type": "progress"}, "progress_amount_required", {}),
         (
             {**EXAMPLE_CONTENT["segmented_progress"], "current_step": 5},
             "step_out_of_range",

@@ -139,17 +139,10 @@ def requires(*names: str) -> Rule:
     return check
 
 
-def requires_one_of(*groups: tuple[str, ...]) -> Rule:
-    """All fields of at least one group must be present."""
-
-    def check(activity_type: str, content: Content, phase: Phase) -> None:
-        if not any(all(name in content for name in group) for group in groups):
-            choices = " or ".join(
-                " with ".join(f"`{n}`" for n in group) for group in groups
-            )
-            raise _broken_rule("fields_required", choices=choices, type=activity_type)
-
-    return check
+def _progress_needs_amount(activity_type: str, content: Content, phase: Phase) -> None:
+    """A progress bar needs how far it is: a percentage, or a value of an upper limit."""
+    if "percentage" not in content and not {"value", "upper_limit"} <= content.keys():
+        raise _broken_rule("progress_amount_required")
 
 
 def _countdown_needs_duration(
@@ -222,7 +215,7 @@ ACTIVITY_TYPES: Final[dict[str, ActivityType]] = {
     ),
     "progress": ActivityType(
         fields=frozenset({"percentage", "value", "upper_limit", "color", "badge"}),
-        rules=(requires_one_of(("percentage",), ("value", "upper_limit")),),
+        rules=(_progress_needs_amount,),
         alternatives=(frozenset({"percentage"}), frozenset({"value", "upper_limit"})),
         secondary_action=True,
     ),
