@@ -13,6 +13,7 @@ from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 from PIL import Image
 import pytest
@@ -21,6 +22,12 @@ import yaml
 
 from custom_components.activitysmith import services as services_module
 from custom_components.activitysmith.const import DOMAIN
+from custom_components.activitysmith.content import FIELDS
+from custom_components.activitysmith.records import (
+    DELIVERY_COUNTS,
+    STATUS_ACTIVE,
+    ActivityRecord,
+)
 
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components" / DOMAIN
@@ -263,3 +270,47 @@ def test_the_client_imports_nothing_from_home_assistant() -> None:
     ]
     assert list((INTEGRATION / "client").glob("*.py"))
     assert offending == []
+
+
+@pytest.mark.parametrize("sensor", ["live_activity", "stream", "tracked"])
+def test_every_attribute_a_sensor_can_show_has_a_translated_name(sensor: str) -> None:
+    """Every content field, the icon's parts and the bookkeeping have a name in en.json.
+
+    The other languages must have every string of en.json (test_translations), so a
+    sensor's details never show a raw attribute key in any of them.
+    """
+    every_field = dict.fromkeys(FIELDS, "x") | {"icon": {"symbol": "s", "color": "red"}}
+    now = dt_util.utcnow()
+    streamed = sensor != "live_activity"
+    record = ActivityRecord(
+        "id",
+        every_field,
+        STATUS_ACTIVE,
+        now,
+        now,
+        ended_at=now,
+        delivery=dict.fromkeys(DELIVERY_COUNTS, 1),
+        stream_key="k" if streamed else None,
+        error="e" if streamed else None,
+    )
+    shown = set(record.attributes()) | ({"entity_id"} if sensor == "tracked" else set())
+    named = set(TRANSLATIONS["entity"]["sensor"][sensor]["state_attributes"])
+    assert shown - named == set()
+
+
+@pytest.mark.parametrize(
+    ("attribute", "selector_key"),
+    [
+        ("type", "activity_type"),
+        ("color", "color"),
+        ("step_color", "color"),
+        ("symbol_color", "color"),
+    ],
+)
+def test_a_type_or_color_attribute_is_named_as_its_selector_names_it(
+    attribute: str, selector_key: str
+) -> None:
+    """A sensor's details show "Progress bar" or "Blue", as the action forms do."""
+    options = TRANSLATIONS["selector"][selector_key]["options"]
+    for sensor in TRANSLATIONS["entity"]["sensor"].values():
+        assert sensor["state_attributes"][attribute]["state"] == options

@@ -507,7 +507,7 @@ def check_details(
     values = [
         spec["state"][attributes[key]]
         for key, spec in translated.items()
-        if attributes[key] in spec.get("state", {})
+        if isinstance(attributes[key], str) and attributes[key] in spec.get("state", {})
     ]
     # The translated names come with the entity translations, which may load later.
     if names:
