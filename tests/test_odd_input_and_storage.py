@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -16,6 +17,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 
 from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
+from custom_components.activitysmith.records import record_from_stored
 from custom_components.activitysmith.store import MAX_ENDED_STREAMS, RECENT_ACTIVITIES
 
 from .conftest import (
@@ -215,6 +217,46 @@ async def test_an_odd_store_never_stops_the_entry_from_setting_up(
     extra_field_kept = isinstance(stored, dict) and stored.get("current") == "abc"
     if extra_field_kept and stored["recent"][0]["activity_id"]:
         assert state.state == "abc"
+
+
+def test_a_stored_record_reads_back_as_it_was_written() -> None:
+    """Timestamps come back as datetimes, unknown fields are ignored."""
+    record = record_from_stored({**STORE_RECORD, "from_the_future": 1})
+    assert record is not None
+    assert record_from_stored(record.as_stored()) == record
+    assert record.started_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "a string",
+        {key: value for key, value in STORE_RECORD.items() if key != "activity_id"},
+        {**STORE_RECORD, "content_state": ["alert"]},
+        {**STORE_RECORD, "status": 1},
+        {**STORE_RECORD, "started_at": 1764064800},
+        {**STORE_RECORD, "updated_at": "the day after"},
+        {**STORE_RECORD, "updated_at": "2026-13-45T10:00:00+00:00"},
+        {**STORE_RECORD, "delivery": [2]},
+        {**STORE_RECORD, "pending_content": "alert"},
+        {**STORE_RECORD, "stream_key": 7},
+    ],
+    ids=[
+        "not-a-dict",
+        "no-activity-id-field",
+        "content-not-a-dict",
+        "status-not-text",
+        "timestamp-not-text",
+        "timestamp-not-a-date",
+        "timestamp-out-of-range",
+        "delivery-not-a-dict",
+        "pending-not-a-dict",
+        "stream-key-not-text",
+    ],
+)
+def test_a_stored_record_that_cannot_be_read_is_dropped(stored: object) -> None:
+    """Whatever another version or a hand edit left there: None, never an error."""
+    assert record_from_stored(stored) is None
 
 
 async def test_only_the_newest_ended_streams_are_kept_with_their_sensors(
