@@ -219,6 +219,36 @@ async def test_an_odd_store_never_stops_the_entry_from_setting_up(
         assert state.state == "abc"
 
 
+async def test_a_change_still_waiting_at_shutdown_shows_as_dropped_after_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The queue does not outlive a restart: the phone shows the last sent content."""
+    key = f"{DOMAIN}.{mock_config_entry.entry_id}.activities"
+    waiting = {**STORE_RECORD["content_state"], "message": "Closed"}
+    washer = {
+        **STORE_RECORD,
+        "stream_key": "washer",
+        "operation": "queued",
+        "pending_content": waiting,
+    }
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 2,
+        "key": key,
+        "data": {"recent": [], "streams": {"washer": washer}},
+    }
+    mock_key_check(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    record = mock_config_entry.runtime_data.activities.streams["washer"]
+    assert (record.operation, record.pending_content) == ("dropped", None)
+    assert record.content_state == STORE_RECORD["content_state"]
+    attributes = hass.states.get("sensor.activitysmith_washer").attributes
+    assert (attributes["operation"], attributes["message"]) == ("dropped", "Opened")
+
+
 def test_a_stored_record_reads_back_as_it_was_written() -> None:
     """Timestamps come back as datetimes, unknown fields are ignored."""
     record = record_from_stored({**STORE_RECORD, "from_the_future": 1})
