@@ -28,6 +28,7 @@ from custom_components.activitysmith.client import (
     ActivitySmithBudgetExhaustedError,
     ActivitySmithClient,
     ActivitySmithClosedError,
+    ActivitySmithConnectionError,
     ActivitySmithError,
     ActivitySmithLiveActivityLimitError,
     ActivitySmithNoRecipientsError,
@@ -409,6 +410,25 @@ async def test_a_429_on_an_endpoint_outside_the_shared_limit_pauses_only_it(
     assert client.budget.wait_time() == 0
 
 
+async def test_a_paused_endpoint_refuses_however_short_the_pause(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A quarter of a second left is still a wait: nothing is sent before it ends."""
+    clock = FakeClock()
+    client = make_client(budget=RequestBudget(clock=clock))
+    client.budget.pause(0.25, "POST /badge")
+    aioclient_mock.post(BADGE_URL, json={"success": True})
+
+    with pytest.raises(ActivitySmithBudgetExhaustedError) as waiting:
+        await client.set_badge({"badge": 1})
+
+    assert waiting.value.retry_after == 0.25
+    assert aioclient_mock.call_count == 0
+    clock.now += 0.25
+    assert await client.set_badge({"badge": 1}) == {"success": True}
+
+
 @pytest.mark.parametrize(
     ("method", "args", "verb"),
     [
@@ -502,6 +522,20 @@ async def test_a_timeout_names_the_endpoint_that_did_not_answer(
         await make_client().send_push_notification({"title": "t"})
     assert str(raised.value) == (
         "ActivitySmith did not answer POST /push-notification in time"
+    )
+
+
+async def test_a_connection_failure_says_activitysmith_was_unreachable_and_why(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The message names the cause, with the key masked should the cause repeat it."""
+    cause = aiohttp.ClientConnectionError(f"refused for {API_KEY}")
+    aioclient_mock.post(PUSH_URL, exc=cause)
+    with pytest.raises(ActivitySmithConnectionError) as raised:
+        await make_client().send_push_notification({"title": "t"})
+    assert str(raised.value) == (
+        "Could not reach ActivitySmith: refused for **REDACTED**"
     )
 
 
