@@ -83,6 +83,8 @@ PUSH_INTERVAL = WINDOW / (WIRE_LIMIT - STREAM_SHARE)  # the 10 a minute left: 6 
 # Ended streams the store keeps (store.MAX_ENDED_STREAMS), each with its sensor.
 ENDED_STREAMS_KEPT = 100
 STORE_LIMIT_KB = 200
+# Where the client keeps the API's address; the bench points it at the fake API.
+BASE_URL_CONSTANT = "custom_components.activitysmith.client.transport.API_BASE_URL"
 # No action may block its caller longer than this (client/http.ACTION_DEADLINE).
 ACTION_DEADLINE = 20.0
 BEFORE_REDESIGN = "4 streams: max staleness 14.7 s = 3.06 x the ideal (old budget)"
@@ -228,9 +230,10 @@ async def setup_home_assistant(config_dir: Path, api_url: str) -> tuple[Any, Any
     await hass.async_start()
     if not await async_setup_component(hass, "activitysmith", {}):
         raise RuntimeError("the integration did not load")
-    sys.modules[
-        "custom_components.activitysmith.client.http"
-    ].API_BASE_URL = f"{api_url}/api"
+    module_name, constant = BASE_URL_CONSTANT.rsplit(".", 1)
+    if not hasattr(client_module := sys.modules[module_name], constant):
+        raise RuntimeError(f"{BASE_URL_CONSTANT} does not exist: update bench.py")
+    setattr(client_module, constant, f"{api_url}/api")
     flow = await hass.config_entries.flow.async_init(
         "activitysmith", context={"source": "user"}
     )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 from pathlib import Path
 import re
 from typing import Any
+from unittest.mock import patch
 
 from awesomeversion import AwesomeVersion
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
@@ -21,6 +24,7 @@ import voluptuous as vol
 import yaml
 
 from custom_components.activitysmith import services as services_module
+from custom_components.activitysmith.client import ActivitySmithClient
 from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.content import FIELDS
 from custom_components.activitysmith.records import (
@@ -314,3 +318,26 @@ def test_a_type_or_color_attribute_is_named_as_its_selector_names_it(
     options = TRANSLATIONS["selector"][selector_key]["options"]
     for sensor in TRANSLATIONS["entity"]["sensor"].values():
         assert sensor["state_attributes"][attribute]["state"] == options
+
+
+@pytest.mark.parametrize("tool", ["bench/bench.py", "ui_check/hass_with_fake_api.py"])
+async def test_the_bench_and_the_ui_check_redirect_the_constant_the_client_reads(
+    hass: HomeAssistant, tool: str
+) -> None:
+    """Both point the client at their fake API through a named module constant.
+
+    Setting a name the client no longer reads would send their requests to the real
+    ActivitySmith (and fail); this finds the name in the tool and proves it takes hold.
+    """
+    [dotted] = set(
+        re.findall(
+            r"custom_components\.activitysmith\.[\w.]+\.API_BASE_URL",
+            (ROOT / tool).read_text(),
+        )
+    )
+    module_name, constant = dotted.rsplit(".", 1)
+    module = importlib.import_module(module_name)
+    fake = "http://127.0.0.1:9/api"
+    with patch.object(module, constant, fake):
+        client = ActivitySmithClient(async_get_clientsession(hass), "key")
+    assert repr(client) == f"ActivitySmithClient(base_url={fake!r})"

@@ -18,7 +18,7 @@ import os
 import sys
 
 # Where the client keeps its base URL, as "module.CONSTANT" (the first that imports wins).
-BASE_URL_CONSTANTS = ("custom_components.activitysmith.client.http.API_BASE_URL",)
+BASE_URL_CONSTANTS = ("custom_components.activitysmith.client.transport.API_BASE_URL",)
 
 
 def point_client_at(api_url: str) -> str:
