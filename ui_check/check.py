@@ -99,6 +99,8 @@ DOCS_ACTION = "start_live_activity"  # the action whose form docs/action-form.pn
 STEP_TIMEOUT_MS = 20_000  # for anything to render or answer
 HASS_START_TIMEOUT_S = 600  # the first start installs the frontend with pip
 
+LANGUAGES = ("de", "fr", "es", "nl", "it", "pl", "pt-BR", "sv")  # besides en
+
 SERVICES: dict[str, Any] = yaml.safe_load((COMPONENT / "services.yaml").read_text())
 STRINGS: dict[str, Any] = json.loads(
     (COMPONENT / "translations" / "en.json").read_text()
@@ -182,7 +184,8 @@ class Ui:
 
         The frontend routes in the page itself; a navigation that starts while it is
         still changing the URL is aborted by the browser (net::ERR_ABORTED), which is
-        not a defect of the page: wait a moment and open it again.
+        not a defect of the page: wait a moment and open it again. A dialog must have
+        left history before (see `dialog_in_history`).
         """
         for attempt in range(1, 4):
             try:
@@ -262,6 +265,13 @@ class Ui:
         return self.page.evaluate(
             f"async () => {{ const hass = {HASS_JS}; return {expression}; }}"
         )
+
+    def localize(self, key: str) -> str:
+        """A text of the frontend's own, in the UI's language ("ui.common.menu")."""
+        text: str = self.hass(f"hass.localize({json.dumps(key)})")
+        if not text:
+            raise StepError(f"the frontend has no text {key}")
+        return text
 
     def on_console(self, message: ConsoleMessage) -> None:
         """Keep the browser's console errors, with the URL they came from."""
@@ -371,6 +381,7 @@ def valid_key(ui: Ui) -> str:
         return [entry["state"] for entry in entries] == ["loaded"]
 
     wait_until(loaded, "one loaded ActivitySmith entry")
+    wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
     ui.shot("entry-created")
     return "entry created and loaded"
 
@@ -389,21 +400,7 @@ def check_action(action: str) -> Callable[[Ui], str]:
         page.get_by_text(f"{DOMAIN}.{action}", exact=True).click()
         page.locator("ha-service-picker").get_by_text(name, exact=True).wait_for()
 
-        form = page.locator("ha-service-control")
-        rows = form.locator("ha-settings-row")
-        row_keys: list[str | None] = []
-
-        def rendered() -> bool:
-            row_keys[:] = rows.evaluate_all(
-                "rows => rows.map(row => row.querySelector('ha-selector')?.key ?? null)"
-            )
-            return set(fields) <= set(row_keys)
-
-        try:
-            wait_until(rendered, f"the {len(fields)} fields of {action}")
-        except StepError as err:
-            missing = ", ".join(key for key in fields if key not in row_keys)
-            raise StepError(f"{err}; not rendered: {missing}") from err
+        form, rows, row_keys = action_form(ui, action)
         ui.check_form(form, set(fields), action)
         docs = "action-form.png" if action == DOCS_ACTION else None
         ui.shot("form", docs=docs, clip=form)
@@ -432,6 +429,27 @@ def check_action(action: str) -> Callable[[Ui], str]:
     return step
 
 
+def action_form(ui: Ui, action: str) -> tuple[Locator, Locator, list[str | None]]:
+    """The open action form once every field of `action` renders: form, rows, keys."""
+    fields: dict[str, Any] = SERVICES[action].get("fields") or {}
+    form = ui.page.locator("ha-service-control")
+    rows = form.locator("ha-settings-row")
+    row_keys: list[str | None] = []
+
+    def rendered() -> bool:
+        row_keys[:] = rows.evaluate_all(
+            "rows => rows.map(row => row.querySelector('ha-selector')?.key ?? null)"
+        )
+        return set(fields) <= set(row_keys)
+
+    try:
+        wait_until(rendered, f"the {len(fields)} fields of {action}")
+    except StepError as err:
+        missing = ", ".join(key for key in fields if key not in row_keys)
+        raise StepError(f"{err}; not rendered: {missing}") from err
+    return form, rows, row_keys
+
+
 def integration_page(ui: Ui) -> str:
     """Settings > Devices & services > ActivitySmith."""
     page = ui.page
@@ -449,22 +467,7 @@ def live_activity_sensor(ui: Ui) -> str:
     """The Live Activity sensor in Settings > Entities, with its translated attributes."""
     page = ui.page
     strings = STRINGS["entity"]["sensor"]["live_activity"]
-    ui.hass(
-        f"hass.callService('{DOMAIN}', 'start_live_activity', {{title: 'UI check', "
-        "type: 'segmented_progress', number_of_steps: 3, current_step: 1}, "
-        "undefined, true, true)"
-    )
-    entity_id = ui.hass(
-        "Object.values(hass.entities).find(e => e.platform === 'activitysmith'"
-        " && e.translation_key === 'live_activity')?.entity_id"
-    )
-    if not entity_id:
-        raise StepError("no Live Activity sensor in the entity registry")
-    wait_until(
-        lambda: ui.hass(f"hass.states['{entity_id}']?.attributes.status") == "active",
-        f"{entity_id} to show the started activity",
-    )
-
+    entity_id = start_live_activity(ui)
     ui.goto(f"/config/entities?domain={DOMAIN}")
     page.get_by_text(strings["name"], exact=True).click()
     names, values = check_details(ui, entity_id, strings)
@@ -475,20 +478,30 @@ def live_activity_sensor(ui: Ui) -> str:
 
 
 def check_details(
-    ui: Ui, entity_id: str, strings: dict[str, Any]
+    ui: Ui,
+    entity_id: str,
+    strings: dict[str, Any],
+    *,
+    named: bool = True,
+    tag: str = "",
 ) -> tuple[list[str], list[str]]:
     """In the open more-info dialog: the name, then Details with translated attributes.
 
-    `strings` is the entity's translations (entity.<platform>.<key>). Returns the
-    attribute names and values found translated.
+    `strings` is the entity's translations (entity.<platform>.<key>), in the UI's
+    language; with `named`, the dialog must show the entity's translated name first.
+    Returns the attribute names and values found translated.
     """
     page = ui.page
     dialog = page.locator("ha-more-info-dialog")
-    dialog.get_by_text(strings["name"], exact=True).first.wait_for()
+    if named:
+        dialog.get_by_text(strings["name"], exact=True).first.wait_for()
+    else:
+        dialog.get_by_label(ui.localize("ui.common.menu"), exact=True).wait_for()
     settle(page)
-    ui.shot("more-info")
-    dialog.get_by_label("Menu").click()
-    dialog.locator("ha-dropdown-item").filter(has_text="Details").click()
+    ui.shot(f"more-info{tag}")
+    dialog.get_by_label(ui.localize("ui.common.menu"), exact=True).click()
+    details = ui.localize("ui.dialogs.more_info_control.details")
+    dialog.locator("ha-dropdown-item").filter(has_text=details).click()
     attributes = ui.hass(f"hass.states['{entity_id}'].attributes")
     # The frontend takes an `icon` attribute as the entity's icon ("mdi:timer"); anything
     # else breaks the icon ("this.icon.split is not a function" in the console).
@@ -524,8 +537,28 @@ def check_details(
     for value in values:
         if value not in shown:
             ui.problem(f"{entity_id} details: no attribute value {value!r} ({shown})")
-    ui.shot("details")
+    ui.shot(f"details{tag}")
     return names, values
+
+
+def start_live_activity(ui: Ui) -> str:
+    """Start a Live Activity (fake API); its sensor's entity id once it shows it."""
+    ui.hass(
+        f"hass.callService('{DOMAIN}', 'start_live_activity', {{title: 'UI check', "
+        "type: 'segmented_progress', number_of_steps: 3, current_step: 1}, "
+        "undefined, true, true)"
+    )
+    entity_id: str | None = ui.hass(
+        "Object.values(hass.entities).find(e => e.platform === 'activitysmith'"
+        " && e.translation_key === 'live_activity')?.entity_id"
+    )
+    if not entity_id:
+        raise StepError("no Live Activity sensor in the entity registry")
+    wait_until(
+        lambda: ui.hass(f"hass.states['{entity_id}']?.attributes.status") == "active",
+        f"{entity_id} to show the started activity",
+    )
+    return entity_id
 
 
 def button_event(ui: Ui) -> str:
@@ -689,6 +722,7 @@ def tracked_when(ui: Ui) -> str:
     with contextlib.suppress(PlaywrightError):
         finish.click(timeout=5000)
     flow_dialog(ui).locator("ha-form").wait_for(state="detached")
+    wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
     return "suggested states " + ", ".join(f"{k} {v!r}" for k, v in expected.items())
 
 
@@ -740,7 +774,7 @@ def tracked_follows(ui: Ui) -> str:
     strings = STRINGS["entity"]["sensor"]["tracked"]
     page.get_by_text(strings["name"], exact=True).first.click()
     names, values = check_details(ui, sensor, strings)
-    page.keyboard.press("Escape")
+    close_more_info(ui)
     ui.hass(f"hass.callService('timer', 'cancel', {{entity_id: '{TRACKED_TIMER}'}})")
     wait_until(operation_is("ended"), f"{sensor} to show the ended activity")
     return (
@@ -771,10 +805,11 @@ def tracked_reconfigure(ui: Ui) -> str:
 def open_subentry_button(ui: Ui, title: str, name: str) -> str:
     """On the integration page, click the button `name` of the sub-entry row `title`.
 
-    Should the frontend render the row without that button (a CI run once timed out
-    here, with no screenshot to tell why), the labels it did render are saved with a
-    screenshot, the page is loaded once more and the click retried; the returned note
-    says so, and a second miss fails the step with those labels.
+    Should the page lack the row or its button (a CI run once timed out here: the
+    previous step's dialog, closing, stepped back in history over this navigation; see
+    `dialog_in_history`), what it shows instead is saved with a screenshot, the page is
+    loaded once more and the click retried; the returned note says so, and a second
+    miss fails the step with what it showed.
     """
     row = ui.page.locator("ha-config-sub-entry-row").filter(has_text=title)
     missing = click_in_row(ui, row, name)
@@ -816,6 +851,83 @@ def row_button_labels(row: Locator) -> list[str]:
     ]
 
 
+def languages(ui: Ui) -> str:
+    """Every other language as the frontend loads it: an action form, a sensor's details.
+
+    The UI is switched as its profile page does (`hass-language-select`); the
+    integration's strings must then show in that language, never English or a key.
+    """
+    entity_id = start_live_activity(ui)
+    checked = []
+    try:
+        for language in LANGUAGES:
+            strings = json.loads(
+                (COMPONENT / "translations" / f"{language}.json").read_text()
+            )
+            select_language(ui, language)
+            labels = check_action_in(ui, DOCS_ACTION, strings, language)
+            ui.page.evaluate(
+                "entityId => document.querySelector('home-assistant').dispatchEvent("
+                "new CustomEvent('hass-more-info', {detail: {entityId}}))",
+                entity_id,
+            )
+            sensor = strings["entity"]["sensor"]["live_activity"]
+            names, values = check_details(
+                ui, entity_id, sensor, named=False, tag=f"-{language}"
+            )
+            close_more_info(ui)
+            checked.append(
+                f"{language} ({labels} labels, {len(names)} attribute"
+                f" names, {len(values)} values)"
+            )
+    finally:
+        select_language(ui, "en")
+    return "translated action form and sensor details in " + ", ".join(checked)
+
+
+def select_language(ui: Ui, language: str) -> None:
+    """Switch the UI's language, as the profile page does, and wait until it took."""
+    ui.page.evaluate(
+        "language => document.querySelector('home-assistant').dispatchEvent("
+        "new CustomEvent('hass-language-select', {detail: language}))",
+        language,
+    )
+    wait_until(lambda: ui.hass("hass.language") == language, f"the UI in {language}")
+
+
+def check_action_in(ui: Ui, action: str, strings: dict[str, Any], language: str) -> int:
+    """The action's form in the UI's language: every field labelled from `strings`.
+
+    Opened as Developer tools remembers it (its local storage), not through menus
+    whose English names would not be found. Returns the number of labels checked.
+    """
+    ui.page.evaluate(
+        """action => {
+            localStorage.setItem('panel-dev-action-state-service-data',
+                                 JSON.stringify({action, data: {}}));
+            localStorage.setItem('panel-dev-action-state-yaml-mode', 'false');
+        }""",
+        f"{DOMAIN}.{action}",
+    )
+    ui.goto("/developer-tools/action")
+    fields = strings["services"][action]["fields"]
+    form, _, _ = action_form(ui, action)
+    expected = {spec["name"] for spec in fields.values()}
+    shown: set[str] = set()
+
+    def labelled() -> bool:
+        shown.update(label.rstrip("*").strip() for label in ui.labels(form))
+        return expected <= shown
+
+    with contextlib.suppress(StepError):  # what is missing is named below
+        wait_until(labelled, f"the {language} labels of {action}")
+    for label in sorted(expected - shown):
+        ui.problem(f"{action} in {language}: no field labelled {label!r}")
+    ui.check_form(form, set(fields), f"{action} in {language}")
+    ui.shot(f"{action}-{language}", clip=form)
+    return len(expected)
+
+
 STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("onboarding", onboarding),
     ("add integration: key form", open_key_form),
@@ -833,6 +945,7 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
+    ("languages: action form and sensor details", languages),
 ]
 # What every other step builds on: `--only` runs these too.
 SETUP_STEPS = ("onboarding", "add integration:")
@@ -915,6 +1028,27 @@ def close_flow(ui: Ui) -> None:
     dialog = flow_dialog(ui)
     dialog.get_by_role("button", name="Close").first.click()
     dialog.locator("ha-form, ha-markdown").first.wait_for(state="detached")
+    wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
+
+
+def close_more_info(ui: Ui) -> None:
+    """Close the more-info dialog (Escape; a second one if Details held the first)."""
+    for _ in range(3):
+        ui.page.keyboard.press("Escape")
+        with contextlib.suppress(StepError):
+            wait_until(lambda: not dialog_in_history(ui), "more-info to close", 5)
+            return
+    raise StepError("the more-info dialog did not close")
+
+
+def dialog_in_history(ui: Ui) -> bool:
+    """Whether an open dialog still holds the page's history entry.
+
+    Closing a dialog ends with `history.back()` once its animation is done: a
+    navigation started before that is undone by it (a CI run landed back on the device
+    page this way). So a step that closes a dialog waits until it has left history.
+    """
+    return bool(ui.page.evaluate("() => Boolean(history.state?.dialog)"))
 
 
 def tracked_subentry(ui: Ui) -> tuple[str, dict[str, Any]] | None:
