@@ -318,6 +318,13 @@ def select_language(ui: Ui, language: str) -> None:
         language,
     )
     wait_until(lambda: ui.hass("hass.language") == language, f"the UI in {language}")
+    # The choice is also saved to the user's profile, which a reload reads back: wait
+    # for it, or the next page might open in the language before.
+    saved = "(await hass.callWS({type: 'frontend/get_user_data', key: 'language'}))"
+    wait_until(
+        lambda: ui.hass(f"{saved}.value?.language") == language,
+        f"{language} saved to the profile",
+    )
 
 
 def check_action_in(ui: Ui, action: str, strings: dict[str, Any], language: str) -> int:
