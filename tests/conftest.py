@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 import re
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -19,7 +20,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.activitysmith import PLATFORMS
-from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.client import API_BASE_URL, ActivitySmithClient
 from custom_components.activitysmith.config_flow import unique_id_for
 from custom_components.activitysmith.const import DOMAIN
 
@@ -212,3 +213,20 @@ def stream_answer(
         "timestamp": "2026-11-26T08:00:00Z",
         **extra,
     }
+
+
+@pytest.fixture
+async def make_client(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> AsyncGenerator[Callable[..., ActivitySmithClient]]:
+    """Clients on the mocked session, closed at the end of the test."""
+    clients: list[ActivitySmithClient] = []
+
+    def make(**options: Any) -> ActivitySmithClient:
+        client = ActivitySmithClient(async_get_clientsession(hass), API_KEY, **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.async_close(within=0)

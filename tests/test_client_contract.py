@@ -14,8 +14,6 @@ from unittest.mock import ANY, MagicMock, patch
 
 import aiohttp
 from aiohttp import web
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -50,23 +48,6 @@ PUSH_URL = f"{API_BASE_URL}/push-notification"
 BADGE_URL = f"{API_BASE_URL}/badge"
 STREAM_URL = f"{API_BASE_URL}/live-activity/stream/washer"
 OK = {"success": True, "activity_id": "act-1"}
-
-
-@pytest.fixture
-async def make_client(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
-) -> AsyncGenerator[Callable[..., ActivitySmithClient]]:
-    """Clients on the mocked session, closed at the end of the test."""
-    clients: list[ActivitySmithClient] = []
-
-    def make(**options: Any) -> ActivitySmithClient:
-        client = ActivitySmithClient(async_get_clientsession(hass), API_KEY, **options)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.async_close(within=0)
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ the budget has room.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import Callable, Generator
 import logging
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -32,7 +30,7 @@ from custom_components.activitysmith.client import (
 )
 
 from .client_support import FakeClock, InstantWaits, settle, until
-from .conftest import API_KEY, answer_in_turn, stream_answer
+from .conftest import answer_in_turn, stream_answer
 
 
 def stream_url(key: str) -> str:
@@ -54,21 +52,17 @@ class Results:
 
 
 @pytest.fixture
-async def make_client(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
-) -> AsyncGenerator[Callable[..., ActivitySmithClient]]:
-    """Clients on the mocked session that report to a `Results`, closed at the end."""
-    clients: list[ActivitySmithClient] = []
+def make_client(
+    make_client: Callable[..., ActivitySmithClient],
+) -> Callable[..., ActivitySmithClient]:
+    """conftest's clients, each reporting to a `Results`."""
 
     def make(**options: Any) -> ActivitySmithClient:
-        client = ActivitySmithClient(async_get_clientsession(hass), API_KEY, **options)
+        client = make_client(**options)
         client.on_stream_result = Results()
-        clients.append(client)
         return client
 
-    yield make
-    for client in clients:
-        await client.async_close(within=0)
+    return make
 
 
 @pytest.fixture
@@ -404,22 +398,30 @@ async def test_closing_wakes_a_queue_that_waits_for_the_budget(
     assert isinstance(dropped, ActivitySmithDroppedError)
 
 
-async def test_closing_abandons_a_queued_send_that_outlasts_it(
-    make_client: Callable[..., ActivitySmithClient],
-    aioclient_mock: AiohttpClientMocker,
-) -> None:
-    """A send still on the wire when the time to close is up is cancelled, unheard."""
+async def queued_put_held_on_the_wire(
+    client: ActivitySmithClient, aioclient_mock: AiohttpClientMocker
+) -> asyncio.Event:
+    """A washer PUT that waited in the queue, now sent; the server answers once set."""
     release = asyncio.Event()
 
     async def slow_put(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
         await release.wait()
         return AiohttpClientMockResponse(method, url, json=stream_answer("updated"))
 
-    client = make_client()
     client.budget.pause(0.05)
     aioclient_mock.put(WASHER_URL, side_effect=slow_put)
     assert (await client.put_stream("washer", {"v": 1}))["queued"]
     await until(lambda: aioclient_mock.call_count == 1)
+    return release
+
+
+async def test_closing_abandons_a_queued_send_that_outlasts_it(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A send still on the wire when the time to close is up is cancelled, unheard."""
+    client = make_client()
+    release = await queued_put_held_on_the_wire(client, aioclient_mock)
 
     await client.async_close(within=0.1)
     release.set()
@@ -455,17 +457,8 @@ async def test_closing_can_be_cancelled_by_its_caller(
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
     """A caller that stops waiting (a timeout at shutdown) is not held up any longer."""
-    release = asyncio.Event()
-
-    async def slow_put(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
-        await release.wait()
-        return AiohttpClientMockResponse(method, url, json=stream_answer("updated"))
-
     client = make_client()
-    client.budget.pause(0.05)
-    aioclient_mock.put(WASHER_URL, side_effect=slow_put)
-    assert (await client.put_stream("washer", {"v": 1}))["queued"]
-    await until(lambda: aioclient_mock.call_count == 1)
+    release = await queued_put_held_on_the_wire(client, aioclient_mock)
 
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.2):
