@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 import re
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import ClientResponse
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -17,9 +18,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.activitysmith import PLATFORMS
+from custom_components.activitysmith.buttons import CONF_WEBHOOK_ID
 from custom_components.activitysmith.client import API_BASE_URL, ActivitySmithClient
 from custom_components.activitysmith.config_flow import unique_id_for
 from custom_components.activitysmith.const import DOMAIN
@@ -230,3 +233,31 @@ async def make_client(
     yield make
     for client in clients:
         await client.async_close(within=0)
+
+
+type Press = Callable[..., Awaitable[ClientResponse]]
+
+
+@pytest.fixture
+async def press(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+) -> Press:
+    """POST a button's body as ActivitySmith does on a tap, and let what it fires run.
+
+    To the entry's webhook as it is at the call, or to `path`.
+    """
+    client = await hass_client_no_auth()
+
+    async def post(body: Any, path: str | None = None) -> ClientResponse:
+        response = await client.post(path or webhook_path(loaded_entry), json=body)
+        await hass.async_block_till_done()
+        return response
+
+    return post
+
+
+def webhook_path(entry: MockConfigEntry) -> str:
+    """Where the entry's buttons come home."""
+    return f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"

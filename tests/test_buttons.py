@@ -29,9 +29,11 @@ from .conftest import (
     EXAMPLE_CONTENT,
     START_RESPONSE,
     START_URL,
+    Press,
     act,
     sent_bodies,
     stream_answer,
+    webhook_path,
 )
 
 LOCK = {"title": "Lock", "type": "home_assistant", "action": "lock_front_door"}
@@ -61,10 +63,6 @@ def api(aioclient_mock: AiohttpClientMocker) -> AiohttpClientMocker:
         f"{API_BASE_URL}/live-activity/stream/door", json=stream_answer("started", "a")
     )
     return aioclient_mock
-
-
-def webhook_path(entry: MockConfigEntry) -> str:
-    return f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
 
 
 async def send_door_alert(hass: HomeAssistant, api: AiohttpClientMocker) -> Any:
@@ -134,16 +132,14 @@ async def test_without_an_https_way_home_nothing_is_sent(
 
 async def test_a_press_fires_the_event_and_the_event_entity(
     hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
     loaded_entry: MockConfigEntry,
     api: AiohttpClientMocker,
     presses: list[Event],
+    press: Press,
 ) -> None:
     """What ActivitySmith's backend does on a tap: POST the button's body."""
     button = await send_door_alert(hass, api)
-    client = await hass_client_no_auth()
-    response = await client.post(webhook_path(loaded_entry), json=button["body"])
-    await hass.async_block_till_done()
+    response = await press(button["body"])
     assert (response.status, await response.text()) == (200, "")
     [event] = presses
     assert event.data == {
@@ -213,17 +209,15 @@ async def test_a_forged_press_fires_nothing_and_gets_the_same_answer(
 
 async def test_a_flood_of_presses_is_bounded_and_counted(
     hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
     loaded_entry: MockConfigEntry,
     api: AiohttpClientMocker,
     presses: list[Event],
+    press: Press,
 ) -> None:
     """A replayed body cannot flood the event bus."""
     button = await send_door_alert(hass, api)
-    client = await hass_client_no_auth()
     for _ in range(MAX_PRESSES_PER_SECOND * 4):
-        await client.post(webhook_path(loaded_entry), json=button["body"])
-    await hass.async_block_till_done()
+        await press(button["body"])
     assert len(presses) == MAX_PRESSES_PER_SECOND
     buttons = loaded_entry.runtime_data.buttons.as_dict()
     assert buttons["presses_dropped_by_rate_limit"] == MAX_PRESSES_PER_SECOND * 3
@@ -231,10 +225,10 @@ async def test_a_flood_of_presses_is_bounded_and_counted(
 
 async def test_regenerating_the_links_retires_the_old_ones(
     hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
     loaded_entry: MockConfigEntry,
     api: AiohttpClientMocker,
     presses: list[Event],
+    press: Press,
 ) -> None:
     """After the options flow, a button sent before fires nothing; a new one works."""
     old_button = await send_door_alert(hass, api)
@@ -244,22 +238,19 @@ async def test_regenerating_the_links_retires_the_old_ones(
     await hass.async_block_till_done()
     assert webhook_path(loaded_entry) != old_path
     new_button = await send_door_alert(hass, api)
-    client = await hass_client_no_auth()
-    await client.post(old_path, json=old_button["body"])
-    await client.post(webhook_path(loaded_entry), json=old_button["body"])
-    await hass.async_block_till_done()
+    await press(old_button["body"], old_path)
+    await press(old_button["body"])
     assert presses == []
-    await client.post(webhook_path(loaded_entry), json=new_button["body"])
-    await hass.async_block_till_done()
+    await press(new_button["body"])
     assert len(presses) == 1
 
 
 async def test_event_types_and_links_survive_a_restart_and_go_with_the_entry(
     hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
     loaded_entry: MockConfigEntry,
     api: AiohttpClientMocker,
     presses: list[Event],
+    press: Press,
 ) -> None:
     """A button on the phone still works after a reload; not after removal."""
     button = await send_door_alert(hass, api)
@@ -268,14 +259,11 @@ async def test_event_types_and_links_survive_a_restart_and_go_with_the_entry(
     assert hass.states.get(EVENT_ENTITY).attributes["event_types"] == [
         "lock_front_door"
     ]
-    client = await hass_client_no_auth()
-    await client.post(webhook_path(loaded_entry), json=button["body"])
-    await hass.async_block_till_done()
+    await press(button["body"])
     assert len(presses) == 1
     path = webhook_path(loaded_entry)
     assert await hass.config_entries.async_remove(loaded_entry.entry_id)
-    await client.post(path, json=button["body"])
-    await hass.async_block_till_done()
+    await press(button["body"], path)
     assert len(presses) == 1
 
 

@@ -31,7 +31,7 @@ from custom_components.activitysmith.client import RequestBudget
 from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.tracked_config import stream_key_for
 
-from .conftest import API_KEY
+from .conftest import API_KEY, Press
 from .tracked_support import StreamServer, add_tracked, reconfigure_tracked
 
 
@@ -412,9 +412,9 @@ async def test_diagnostics_list_tracked_entities_and_their_last_send(
 
 async def test_a_tracked_timer_gets_pause_and_resume_buttons_that_work(
     hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
     loaded_entry: MockConfigEntry,
     server: StreamServer,
+    press: Press,
 ) -> None:
     """Pressing Pause pauses the real timer; the activity follows with Resume."""
     hass.config.external_url = "https://home.example.org"
@@ -428,9 +428,7 @@ async def test_a_tracked_timer_gets_pause_and_resume_buttons_that_work(
     await settle(hass, loaded_entry)
     pause = server.sent("PUT")[-1]["action"]
     assert pause["title"] == "Pause"
-    client = await hass_client_no_auth()
-    webhook_id = loaded_entry.data["webhook_id"]
-    await client.post(f"/api/webhook/{webhook_id}", json=pause["body"])
+    await press(pause["body"])
     await settle(hass, loaded_entry)
     assert hass.states.get("timer.pizza").state == "paused"
     followed = server.sent("PUT")[-1]
@@ -483,9 +481,9 @@ async def test_a_start_refused_for_the_activity_limit_is_retried_once_a_slot_fre
 
 async def test_a_tracked_entity_can_carry_a_button_that_runs_an_automation(
     hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
     loaded_entry: MockConfigEntry,
     server: StreamServer,
+    press: Press,
 ) -> None:
     """The button set in the flow is on the activity; a press fires the event."""
     hass.config.external_url = "https://home.example.org"
@@ -500,9 +498,5 @@ async def test_a_tracked_entity_can_carry_a_button_that_runs_an_automation(
     await settle(hass, loaded_entry)
     button = server.sent("PUT")[-1]["action"]
     assert (button["title"], button["body"]["action"]) == ("Close", "close_garage")
-    client = await hass_client_no_auth()
-    await client.post(
-        f"/api/webhook/{loaded_entry.data['webhook_id']}", json=button["body"]
-    )
-    await hass.async_block_till_done()
+    await press(button["body"])
     assert [event.data["action"] for event in events] == ["close_garage"]
