@@ -261,3 +261,19 @@ async def press(
 def webhook_path(entry: MockConfigEntry) -> str:
     """Where the entry's buttons come home."""
     return f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
+
+
+def store_activities(
+    hass_storage: dict[str, Any],
+    entry: MockConfigEntry,
+    data: Any,
+    minor_version: int = 2,
+) -> None:
+    """Put `data` where the entry's activity store reads it when the entry sets up."""
+    key = f"{DOMAIN}.{entry.entry_id}.activities"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": minor_version,
+        "key": key,
+        "data": data,
+    }

@@ -29,6 +29,7 @@ from .conftest import (
     mock_key_check,
     sent_bodies,
     setup_integration,
+    store_activities,
     stream_answer,
 )
 
@@ -208,8 +209,7 @@ async def test_an_odd_store_never_stops_the_entry_from_setting_up(
     stored: Any,
 ) -> None:
     """Unknown fields are ignored, broken records dropped, the rest kept."""
-    key = f"{DOMAIN}.{mock_config_entry.entry_id}.activities"
-    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": stored}
+    store_activities(hass_storage, mock_config_entry, stored, minor_version=1)
     mock_key_check(aioclient_mock)
     await setup_integration(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
@@ -226,7 +226,6 @@ async def test_a_change_still_waiting_at_shutdown_shows_as_dropped_after_a_resta
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """The queue does not outlive a restart: the phone shows the last sent content."""
-    key = f"{DOMAIN}.{mock_config_entry.entry_id}.activities"
     waiting = {**STORE_RECORD["content_state"], "message": "Closed"}
     washer = {
         **STORE_RECORD,
@@ -234,12 +233,9 @@ async def test_a_change_still_waiting_at_shutdown_shows_as_dropped_after_a_resta
         "operation": "queued",
         "pending_content": waiting,
     }
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 2,
-        "key": key,
-        "data": {"recent": [], "streams": {"washer": washer}},
-    }
+    store_activities(
+        hass_storage, mock_config_entry, {"recent": [], "streams": {"washer": washer}}
+    )
     mock_key_check(aioclient_mock)
     await setup_integration(hass, mock_config_entry)
     record = mock_config_entry.runtime_data.activities.streams["washer"]

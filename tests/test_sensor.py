@@ -24,6 +24,7 @@ from .conftest import (
     act,
     mock_key_check,
     setup_integration,
+    store_activities,
 )
 
 SENSOR = "sensor.activitysmith_live_activity"
@@ -104,10 +105,10 @@ async def test_stored_activities_are_restored_at_startup(
     lifecycle_api: AiohttpClientMocker,
 ) -> None:
     """What was saved before Home Assistant stopped is shown right after it starts."""
-    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}.activities"] = {
-        "version": 1,
-        "key": f"{DOMAIN}.{mock_config_entry.entry_id}.activities",
-        "data": {
+    store_activities(
+        hass_storage,
+        mock_config_entry,
+        {
             "current": "abc",
             "recent": [
                 {
@@ -122,7 +123,8 @@ async def test_stored_activities_are_restored_at_startup(
             ],
             "streams": {},
         },
-    }
+        minor_version=1,
+    )
     mock_key_check(lifecycle_api)
     await setup_integration(hass, mock_config_entry)
     state = hass.states.get(SENSOR)
