@@ -62,6 +62,17 @@ class Server:
         aioclient_mock.put(STREAM_URL, side_effect=self.answer)
         aioclient_mock.delete(STREAM_URL, side_effect=self.answer)
 
+    async def refused_on_the_wire(
+        self, hass: HomeAssistant, action: str, data: dict[str, Any]
+    ) -> tuple[asyncio.Task[Any], asyncio.Event]:
+        """Call `action`: its request waits on the wire until the event is set, then
+        gets a 429. Returns the call and the event."""
+        self.answers = [REFUSED]
+        self.hold = release = asyncio.Event()
+        call = hass.async_create_task(act(hass, action, data))
+        await asyncio.sleep(0.01)
+        return call, release
+
     async def answer(
         self, method: str, url: Any, data: Any
     ) -> AiohttpClientMockResponse:
@@ -130,10 +141,9 @@ async def test_a_refused_request_on_the_wire_is_not_sent_after_newer_ones(
 ) -> None:
     """A PUT on the wire comes back 429 after newer calls: it never follows them."""
     server = Server(aioclient_mock)
-    server.answers = [REFUSED]
-    server.hold = release = asyncio.Event()
-    first = hass.async_create_task(act(hass, "stream_live_activity", progress(10)))
-    await asyncio.sleep(0.01)
+    first, release = await server.refused_on_the_wire(
+        hass, "stream_live_activity", progress(10)
+    )
     for action, data in newer_calls:
         assert (await act(hass, action, data))["queued"] is True
     release.set()
@@ -150,12 +160,9 @@ async def test_a_refused_end_in_the_queue_goes_before_a_newer_update(
     """An end refused from the queue is tried again before the restart queued after."""
     server = Server(aioclient_mock)
     await act(hass, "stream_live_activity", progress(10))
-    server.answers = [REFUSED]
-    server.hold = release = asyncio.Event()
-    end = hass.async_create_task(
-        act(hass, "end_live_activity_stream", {"stream_key": "washer"})
+    end, release = await server.refused_on_the_wire(
+        hass, "end_live_activity_stream", {"stream_key": "washer"}
     )
-    await asyncio.sleep(0.01)
     assert (await act(hass, "stream_live_activity", progress(20)))["queued"] is True
     release.set()
     await end
@@ -205,10 +212,9 @@ async def test_an_answer_after_unload_is_a_translated_error_and_nothing_is_resen
 ) -> None:
     """A 429 arriving after unload: a clear error, no queue, no raw AttributeError."""
     server = Server(aioclient_mock)
-    server.answers = [REFUSED]
-    server.hold = release = asyncio.Event()
-    call = hass.async_create_task(act(hass, "stream_live_activity", progress(10)))
-    await asyncio.sleep(0.01)
+    call, release = await server.refused_on_the_wire(
+        hass, "stream_live_activity", progress(10)
+    )
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     release.set()
     with pytest.raises(HomeAssistantError) as raised:
