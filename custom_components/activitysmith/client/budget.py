@@ -4,9 +4,9 @@ ActivitySmith allows 60 requests per minute per account, shared by pushes, strea
 DELETEs and metric values (the vendor's Rate Limits page); start, update, end and the
 badge are outside it. `RequestBudget` logs the shared requests of the last minute and
 says when the next may go. Stream sends, which can wait and be coalesced, use at most
-50 of the 60 and go evenly, one every 60 / 50 = 1.2 s, so a stream that changes many
-times a second shows a steady pace and never a burst followed by a stall; pushes and
-metrics may use the other 10 at any time. A 429 pauses what the server names: the
+50 of the 60 and go evenly, one every (60 + `WINDOW_MARGIN`) / 50 = 1.21 s, so a
+stream that changes many times a second shows a steady pace and never a burst followed
+by a stall; pushes and metrics may use the other 10 at any time. A 429 pauses what the server names: the
 shared budget, or the one endpoint outside it.
 
 `StreamQueue` holds the stream requests that could not go yet, and keeps their order:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from .budget import SHARED, RequestBudget, StreamQueue, StreamRequest
+from .budget import RequestBudget, StreamQueue, StreamRequest
 from .errors import (
     ActivitySmithBudgetExhaustedError,
     ActivitySmithError,
@@ -212,8 +212,7 @@ class ActivitySmithClient:
         deadline: float,
     ) -> JsonObject:
         """One try: wait for nothing, spend the budget if the endpoint is in it, send."""
-        scope = SHARED if endpoint.shared else endpoint.name
-        if (wait := self.budget.wait_time(scope=scope)) > 0:
+        if (wait := self.budget.wait_time(scope=endpoint.scope)) > 0:
             raise ActivitySmithBudgetExhaustedError(wait)
         if endpoint.shared:
             self.budget.note_sent()

@@ -46,6 +46,11 @@ class Endpoint:
     retry: bool  # safe to repeat after a transient failure
     not_found: type[ActivitySmithNotFoundError] = ActivitySmithNoRecipientsError
 
+    @property
+    def scope(self) -> str:
+        """What of the budget it waits on and a 429 pauses: the shared part, or itself."""
+        return SHARED if self.shared else self.name
+
 
 START = Endpoint("POST /live-activity/start", shared=False, retry=False)
 UPDATE = Endpoint("POST /live-activity/update", False, True, ActivitySmithNotFoundError)
@@ -131,7 +136,7 @@ class Transport:
             )
         except ActivitySmithRateLimitError as err:
             wait = WINDOW_SECONDS if err.retry_after is None else err.retry_after
-            self.budget.pause(wait, SHARED if endpoint.shared else endpoint.name)
+            self.budget.pause(wait, endpoint.scope)
             raise
 
     def _count_resends(self, endpoint: Endpoint) -> aiohttp.ClientMiddlewareType:
