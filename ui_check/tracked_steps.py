@@ -17,7 +17,6 @@ from ui import (
     DOCS_ACTION,
     DOMAIN,
     LANGUAGES,
-    STEP_TIMEOUT_MS,
     STRINGS,
     TRACKED_NAME,
     TRACKED_TIMER,
@@ -212,7 +211,7 @@ def tracked_reconfigure(ui: Ui) -> str:
     """The tracked entity's Reconfigure: the entity step with the current entity."""
     _, subentry = tracked_subentry_or_fail(ui)
     change = TRACKED["initiate_flow"]["reconfigure"]
-    note = open_subentry_button(ui, subentry["title"], change)
+    open_subentry_button(ui, subentry["title"], change)
     form, data = check_flow_step(ui, "user", "reconfigure")
     if data.get("entity_id") != TRACKED_TIMER:
         ui.problem(
@@ -222,50 +221,33 @@ def tracked_reconfigure(ui: Ui) -> str:
         ui.problem(f"reconfigure: the entity picker does not show {TRACKED_NAME!r}")
     ui.shot("reconfigure", clip=dialog_panel(flow_dialog(ui)))
     close_flow(ui)
-    return (
-        f"{change!r} opens with {TRACKED_TIMER} ({TRACKED_NAME!r}) picked; closed{note}"
-    )
+    return f"{change!r} opens with {TRACKED_TIMER} ({TRACKED_NAME!r}) picked; closed"
 
 
-def open_subentry_button(ui: Ui, title: str, name: str) -> str:
+def open_subentry_button(ui: Ui, title: str, name: str) -> None:
     """On the integration page, click the button `name` of the sub-entry row `title`.
 
-    Should the page lack the row or its button (a CI run once timed out here: the
-    previous step's dialog, closing, stepped back in history over this navigation; see
-    `dialog_in_history`), what it shows instead is saved with a screenshot, the page is
-    loaded once more and the click retried; the returned note says so, and a second
-    miss fails the step with what it showed.
+    If the page lacks the row or its button, the step fails naming what the page
+    showed instead, with a screenshot (a CI run once timed out here with nothing to
+    tell why: the previous step's dialog, closing, had stepped back in history over
+    this navigation; see `dialog_in_history`).
     """
     row = ui.page.locator("ha-config-sub-entry-row").filter(has_text=title)
-    missing = click_in_row(ui, row, name)
-    if missing is None:
-        return ""
-    again = click_in_row(ui, row, name)
-    if again is not None:
-        raise StepError(
-            f"the row {title!r} has no button {name!r}; its buttons: {again}"
-        )
-    return f" (after a reload: the first render's buttons were {missing})"
-
-
-def click_in_row(ui: Ui, row: Locator, name: str) -> list[str] | None:
-    """Load the integration page and click `row`'s button `name`.
-
-    None when clicked; else what the row has instead (and a screenshot).
-    """
     ui.goto(f"/config/integrations/integration/{DOMAIN}")
     try:
-        row.wait_for(timeout=STEP_TIMEOUT_MS // 2)
-        row.get_by_role("button", name=name, exact=True).click(
-            timeout=STEP_TIMEOUT_MS // 2
-        )
-    except PlaywrightError:
+        row.wait_for()
+        row.get_by_role("button", name=name, exact=True).click()
+    except PlaywrightError as err:
         ui.shot("row-without-button")
         if not row.count():
             rows = ui.page.locator("ha-config-sub-entry-row").all_inner_texts()
-            return [f"no such row; the sub-entry rows: {rows}"]
-        return row_button_labels(row)
-    return None
+            raise StepError(
+                f"no sub-entry row {title!r} on {ui.page.url}; the rows: {rows}"
+            ) from err
+        raise StepError(
+            f"the row {title!r} has no button {name!r}; its buttons:"
+            f" {row_button_labels(row)}"
+        ) from err
 
 
 def row_button_labels(row: Locator) -> list[str]:
