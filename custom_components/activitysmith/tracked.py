@@ -107,8 +107,7 @@ class TrackedEntity:
     @property
     def running(self) -> bool:
         """Whether the stream shows something on the phone (or is about to)."""
-        record = self._data.activities.streams.get(self.stream_key)
-        return record is not None and record.status != "ended"
+        return self._data.activities.running_stream_content(self.stream_key) is not None
 
     @callback
     def async_start(self) -> None:
@@ -171,7 +170,6 @@ class TrackedEntity:
         if (
             decision is Decision.SHOW
             and self._reconciled
-            and self.running
             and self._data.activities.running_stream_content(self.stream_key)
             == content_state
         ):

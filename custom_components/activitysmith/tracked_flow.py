@@ -12,7 +12,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import State
-from homeassistant.exceptions import TemplateError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
     EntitySelector,
@@ -25,7 +24,6 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
 )
-from homeassistant.helpers.template import Template
 import voluptuous as vol
 
 from .const import ATTR_AUTO_DISMISS_MINUTES
@@ -122,7 +120,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
         names = (*COMMON_FIELDS, "color", *TYPE_FIELDS[self._data[CONF_TYPE]])
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _template_errors(self, user_input)
+            errors = _template_errors(user_input)
             if not errors:
                 self._data[CONF_FIELDS] = {
                     name: value for name, value in user_input.items() if value != ""
@@ -150,7 +148,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
         """When it shows, how long it stays after the end, and who gets it."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _template_errors(self, user_input, (CONF_SHOW_TEMPLATE,))
+            errors = _template_errors(user_input, (CONF_SHOW_TEMPLATE,))
             errors |= _button_errors(user_input)
             if not errors:
                 self._data.update(user_input)
@@ -221,9 +219,8 @@ class TrackedEntityFlow(ConfigSubentryFlow):
 
     def _default_content(self) -> dict[str, Any]:
         default = self._default()
-        state = self._state()
         return {
-            "title": state.name if state else self._data[CONF_ENTITY_ID],
+            "title": self._entity_name(),
             "icon": default.icon,
             "color": default.color,
             **default_fields(default, self._data[CONF_TYPE]),
@@ -235,9 +232,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
 
 
 def _template_errors(
-    flow: TrackedEntityFlow,
-    user_input: dict[str, Any],
-    names: tuple[str, ...] | None = None,
+    user_input: dict[str, Any], names: tuple[str, ...] | None = None
 ) -> dict[str, str]:
     """`invalid_template` for each field whose template does not parse."""
     errors: dict[str, str] = {}
@@ -245,9 +240,8 @@ def _template_errors(
         if (names is not None and name not in names) or not isinstance(value, str):
             continue
         try:
-            cv.template(value)
-            Template(value, flow.hass).ensure_valid()
-        except vol.Invalid, TemplateError:
+            cv.template(value)  # parses it, as Template(...).ensure_valid() does
+        except vol.Invalid:
             errors[name] = "invalid_template"
     return errors
 
