@@ -25,7 +25,7 @@ from .models import ActivitySmithConfigEntry, ActivitySmithData, create_client
 from .services import async_setup_services
 from .store import ActivityTracker
 from .streams import stream_result_recorder
-from .tracked_config import SUBENTRY_TYPE, signal_subentries, stream_key_for
+from .tracked_config import signal_subentries, stream_key_for, tracked_subentries
 from .tracked_entities import TrackedEntities
 
 _LOGGER = logging.getLogger(__name__)
@@ -125,11 +125,7 @@ async def async_remove_entry(
     """End the tracked entities' activities, delete the cloudhook, forget the store."""
     if CONF_WEBHOOK_ID in entry.data:
         await delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    keys = [
-        stream_key_for(subentry_id)
-        for subentry_id, subentry in entry.subentries.items()
-        if subentry.subentry_type == SUBENTRY_TYPE
-    ]
+    keys = [stream_key_for(subentry_id) for subentry_id in tracked_subentries(entry)]
     if keys:
         client = create_client(hass, entry.data[CONF_API_KEY])
         for key in keys:

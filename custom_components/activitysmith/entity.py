@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .models import ActivitySmithConfigEntry
-from .tracked_config import SUBENTRY_TYPE, signal_subentries
+from .tracked_config import signal_subentries, tracked_subentries
 
 
 class ActivitySmithEntity(Entity):
@@ -61,8 +61,8 @@ def async_add_per_tracked_entity(
     @callback
     def add_new() -> None:
         added.intersection_update(entry.subentries)
-        for subentry_id, subentry in entry.subentries.items():
-            if subentry.subentry_type == SUBENTRY_TYPE and subentry_id not in added:
+        for subentry_id, subentry in tracked_subentries(entry).items():
+            if subentry_id not in added:
                 added.add(subentry_id)
                 async_add_entities([make(subentry)], config_subentry_id=subentry_id)
 

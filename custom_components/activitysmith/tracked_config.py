@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import enum
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.translation import async_get_cached_translations
 from homeassistant.util import dt as dt_util
@@ -30,6 +31,15 @@ CONF_CHANNELS: Final = "channels"
 CONF_BUTTON_TITLE: Final = "button_title"
 CONF_BUTTON_ACTION: Final = "button_action"
 CONF_ENABLED: Final = "enabled"
+
+
+def tracked_subentries(entry: ConfigEntry[Any]) -> dict[str, ConfigSubentry]:
+    """The entry's tracked-entity subentries, by subentry id."""
+    return {
+        subentry_id: subentry
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_TYPE
+    }
 
 
 def stream_key_for(subentry_id: str) -> str:

@@ -20,7 +20,7 @@ from .buttons import signal_pressed
 from .const import DOMAIN
 from .models import ActivitySmithConfigEntry, ActivitySmithData
 from .tracked import TrackedEntity
-from .tracked_config import CONF_ENTITY_ID, SUBENTRY_TYPE, TrackedConfig
+from .tracked_config import CONF_ENTITY_ID, TrackedConfig, tracked_subentries
 
 MISSING_ISSUE: Final = "tracked_entity_missing"
 
@@ -40,18 +40,9 @@ class TrackedEntities:
         self._data = data
         self.by_subentry: dict[str, TrackedEntity] = {}
 
-    @property
-    def stream_keys(self) -> set[str]:
-        """The streams tracked entities drive (their sensors are their own)."""
-        return {tracked.stream_key for tracked in self.by_subentry.values()}
-
     async def async_sync(self) -> None:
         """Start new subentries, restart changed ones, end and drop removed ones."""
-        wanted = {
-            subentry_id: subentry
-            for subentry_id, subentry in self._entry.subentries.items()
-            if subentry.subentry_type == SUBENTRY_TYPE
-        }
+        wanted = tracked_subentries(self._entry)
         for subentry_id in list(self.by_subentry):
             tracked = self.by_subentry[subentry_id]
             subentry = wanted.get(subentry_id)
