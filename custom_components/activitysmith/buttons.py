@@ -212,9 +212,9 @@ class ButtonPresses:
         webhook_id: str = self._entry.data[CONF_WEBHOOK_ID]
         if (url := await cloudhook_url(self._hass, webhook_id)) is not None:
             return url
-        external = self._hass.config.external_url
-        if external and URL(external).scheme == "https" and URL(external).host:
-            return str(URL(external).with_path(f"/api/webhook/{webhook_id}"))
+        external = URL(self._hass.config.external_url or "")
+        if external.scheme == "https" and external.host:
+            return str(external.with_path(f"/api/webhook/{webhook_id}"))
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="no_https_url_for_buttons"
         )
