@@ -22,10 +22,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.activitysmith import PLATFORMS
-from custom_components.activitysmith.buttons import CONF_WEBHOOK_ID
 from custom_components.activitysmith.client import API_BASE_URL, ActivitySmithClient
 from custom_components.activitysmith.config_flow import unique_id_for
 from custom_components.activitysmith.const import DOMAIN
+from custom_components.activitysmith.webhook import CONF_WEBHOOK_ID
 
 API_KEY = "ask_test_0123456789abcdef"
 OTHER_API_KEY = "ask_other_fedcba9876543210"

@@ -39,9 +39,9 @@ from pytest_homeassistant_custom_component.typing import (
 )
 from yarl import URL
 
-from custom_components.activitysmith.buttons import CONF_WEBHOOK_ID
 from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.client.budget import RequestBudget
+from custom_components.activitysmith.webhook import CONF_WEBHOOK_ID
 
 from .conftest import stream_answer
 

@@ -15,14 +15,14 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.activitysmith.buttons import (
+from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.webhook import (
     CONF_SECRET,
     CONF_WEBHOOK_ID,
     EVENT_ACTION,
     MAX_PRESSES_PER_SECOND,
     token_for,
 )
-from custom_components.activitysmith.client import API_BASE_URL
 
 from .conftest import (
     API_KEY,
@@ -111,7 +111,7 @@ async def test_home_assistant_cloud_is_preferred(
     """Logged in to Cloud: the cloudhook, which works without opening a port."""
     cloudhook = "https://hooks.nabu.casa/abc"
     with patch(
-        "custom_components.activitysmith.buttons.cloudhook_url", return_value=cloudhook
+        "custom_components.activitysmith.webhook.cloudhook_url", return_value=cloudhook
     ):
         button = await send_door_alert(hass, api)
     assert button["url"] == cloudhook

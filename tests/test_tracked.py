@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.activitysmith.client import RequestBudget
 from custom_components.activitysmith.const import DOMAIN
-from custom_components.activitysmith.tracked_config import stream_key_for
+from custom_components.activitysmith.tracked.config import stream_key_for
 
 from .conftest import API_KEY, Press
 from .tracked_support import StreamServer, add_tracked, reconfigure_tracked

@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
 
-from custom_components.activitysmith.tracked_config import SUBENTRY_TYPE
+from custom_components.activitysmith.tracked.config import SUBENTRY_TYPE
 
 from .tracked_support import (
     StreamServer,

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 import voluptuous as vol
 
 from custom_components.activitysmith.client import API_BASE_URL
-from custom_components.activitysmith.tracked_config import SUBENTRY_TYPE
+from custom_components.activitysmith.tracked.config import SUBENTRY_TYPE
 
 from .conftest import stream_answer
 

@@ -14,7 +14,6 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
-from .buttons import CONF_WEBHOOK_ID, ButtonPresses, delete_cloudhook, new_credentials
 from .client import (
     ActivitySmithAuthError,
     ActivitySmithBudgetExhaustedError,
@@ -25,8 +24,9 @@ from .models import ActivitySmithConfigEntry, ActivitySmithData, create_client
 from .services import async_setup_services
 from .store import ActivityTracker
 from .streams import stream_result_recorder
-from .tracked_config import signal_subentries, stream_key_for, tracked_subentries
-from .tracked_entities import TrackedEntities
+from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
+from .tracked.manager import TrackedEntities
+from .webhook import CONF_WEBHOOK_ID, ButtonPresses, delete_cloudhook, new_credentials
 
 _LOGGER = logging.getLogger(__name__)
 

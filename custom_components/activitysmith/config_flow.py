@@ -1,6 +1,6 @@
 """Config flow: add, re-authenticate and reconfigure an ActivitySmith API key.
 
-Tracked entities are subentries; their flow lives in `tracked_flow`.
+Tracked entities are subentries; their flow lives in `tracked.flow`.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .buttons import CONF_WEBHOOK_ID, delete_cloudhook, new_credentials
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
 from .models import create_client, key_hash
-from .tracked_config import SUBENTRY_TYPE
-from .tracked_flow import TrackedEntityFlow
+from .tracked.config import SUBENTRY_TYPE
+from .tracked.flow import TrackedEntityFlow
+from .webhook import CONF_WEBHOOK_ID, delete_cloudhook, new_credentials
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 
-from .buttons import CONF_SECRET, CONF_WEBHOOK_ID
 from .models import ActivitySmithConfigEntry
+from .webhook import CONF_SECRET, CONF_WEBHOOK_ID
 
 # The unique id is a hash of the key: harmless, but nothing a report needs either.
 # The webhook id and the buttons' secret are what keeps button presses genuine.

@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .models import ActivitySmithConfigEntry
-from .tracked_config import signal_subentries, tracked_subentries
+from .tracked.config import signal_subentries, tracked_subentries
 
 
 class ActivitySmithEntity(Entity):

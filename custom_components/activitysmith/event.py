@@ -11,9 +11,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .buttons import signal_actions, signal_pressed
 from .entity import ActivitySmithEntity
 from .models import ActivitySmithConfigEntry
+from .webhook import signal_actions, signal_pressed
 
 # Presses arrive through the webhook; nothing is polled or sent from here.
 PARALLEL_UPDATES = 0

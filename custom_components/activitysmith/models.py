@@ -16,8 +16,8 @@ from .const import DOMAIN, VERSION
 from .store import ActivityTracker
 
 if TYPE_CHECKING:
-    from .buttons import ButtonPresses
-    from .tracked_entities import TrackedEntities
+    from .tracked.manager import TrackedEntities
+    from .webhook import ButtonPresses
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
 

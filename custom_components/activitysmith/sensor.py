@@ -22,7 +22,7 @@ from .entity import ActivitySmithEntity, async_add_per_tracked_entity
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
 from .store import signal_live_activity, signal_stream, signal_streams
-from .tracked_config import signal_tracked, stream_key_for
+from .tracked.config import signal_tracked, stream_key_for
 
 # Entities only read the tracker; the API calls happen in actions.
 PARALLEL_UPDATES = 0

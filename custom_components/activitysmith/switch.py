@@ -13,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import ActivitySmithEntity, async_add_per_tracked_entity
 from .models import ActivitySmithConfigEntry
-from .tracked_config import CONF_ENABLED, signal_subentries
+from .tracked.config import CONF_ENABLED, signal_subentries
 
 # Switching only changes the subentry; its update listener does the sending.
 PARALLEL_UPDATES = 0

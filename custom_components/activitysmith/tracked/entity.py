@@ -39,12 +39,12 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.template import Template
 import voluptuous as vol
 
-from . import content
-from .client import ActivitySmithLiveActivityLimitError
-from .const import ATTR_AUTO_DISMISS_MINUTES
-from .models import ActivitySmithConfigEntry, ActivitySmithData
-from .streams import end_stream, send_stream_state
-from .tracked_config import (
+from .. import content
+from ..client import ActivitySmithLiveActivityLimitError
+from ..const import ATTR_AUTO_DISMISS_MINUTES
+from ..models import ActivitySmithConfigEntry, ActivitySmithData
+from ..streams import end_stream, send_stream_state
+from .config import (
     CONF_CHANNELS,
     Decision,
     TrackedConfig,
@@ -52,7 +52,7 @@ from .tracked_config import (
     stream_key_for,
     variables_for,
 )
-from .tracked_defaults import METRIC_FIELDS
+from .defaults import METRIC_FIELDS
 
 _LOGGER = logging.getLogger(__name__)
 

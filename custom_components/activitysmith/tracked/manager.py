@@ -16,11 +16,11 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.translation import async_get_translations
 
-from .buttons import signal_pressed
-from .const import DOMAIN
-from .models import ActivitySmithConfigEntry, ActivitySmithData
-from .tracked import TrackedEntity
-from .tracked_config import CONF_ENTITY_ID, TrackedConfig, tracked_subentries
+from ..const import DOMAIN
+from ..models import ActivitySmithConfigEntry, ActivitySmithData
+from ..webhook import signal_pressed
+from .config import CONF_ENTITY_ID, TrackedConfig, tracked_subentries
+from .entity import TrackedEntity
 
 MISSING_ISSUE: Final = "tracked_entity_missing"
 

@@ -1,6 +1,6 @@
 """A tracked entity's configuration, and the values its templates see.
 
-The data of a `tracked_entity` subentry (written by `tracked_flow`, read by `tracked`),
+The data of a `tracked_entity` subentry (written by `flow`, read by `entity`),
 the stream it drives, the signals its entities listen to, and the variables every
 template of a tracked entity can use besides `states()` and co.
 """
@@ -18,7 +18,7 @@ from homeassistant.helpers.translation import async_get_cached_translations
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
-from .const import ATTR_AUTO_DISMISS_MINUTES, DOMAIN
+from ..const import ATTR_AUTO_DISMISS_MINUTES, DOMAIN
 
 SUBENTRY_TYPE: Final = "tracked_entity"
 CONF_ENTITY_ID: Final = "entity_id"

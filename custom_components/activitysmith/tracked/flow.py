@@ -26,9 +26,10 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .const import ATTR_AUTO_DISMISS_MINUTES
-from .content import ACTIVITY_TYPES, COLORS
-from .tracked_config import (
+from ..const import ATTR_AUTO_DISMISS_MINUTES
+from ..content import ACTIVITY_TYPES, COLORS
+from ..validators import HOME_ASSISTANT_BUTTON
+from .config import (
     CONF_BUTTON_ACTION,
     CONF_BUTTON_TITLE,
     CONF_CHANNELS,
@@ -39,8 +40,7 @@ from .tracked_config import (
     CONF_SHOW_TEMPLATE,
     CONF_TYPE,
 )
-from .tracked_defaults import TYPE_FIELDS, Default, default_fields, default_for
-from .validators import HOME_ASSISTANT_BUTTON
+from .defaults import TYPE_FIELDS, Default, default_fields, default_for
 
 TEXT = TextSelector()
 COMMON_FIELDS = ("title", "subtitle", "icon")
