@@ -419,7 +419,11 @@ async def test_closing_abandons_a_queued_send_that_outlasts_it(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """A send still on the wire when the time to close is up is cancelled, unheard."""
+    """A send still on the wire when the time to close is up is cancelled, and said.
+
+    Its listener hears it was not delivered (cancelled on the wire), so the stream's
+    sensor does not claim the phone got it.
+    """
     client = make_client()
     release = await queued_put_held_on_the_wire(client, aioclient_mock)
 
@@ -427,7 +431,42 @@ async def test_closing_abandons_a_queued_send_that_outlasts_it(
     release.set()
     await settle()
 
-    assert heard(client) == []
+    [(method, key, result)] = heard(client)
+    assert (method, key) == ("PUT", "washer")
+    assert isinstance(result, ActivitySmithDroppedError)
+    assert result.on_the_wire
+
+
+async def test_closing_warns_of_an_end_cancelled_on_the_wire(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An end still unanswered when the time to close is up: a warning names its key."""
+    client = make_client()
+    release = asyncio.Event()
+
+    async def slow_delete(
+        method: str, url: Any, data: Any
+    ) -> AiohttpClientMockResponse:
+        await release.wait()
+        return AiohttpClientMockResponse(method, url, json=stream_answer("ended"))
+
+    client.budget.pause(0.05)
+    aioclient_mock.delete(WASHER_URL, side_effect=slow_delete)
+    assert (await client.end_stream("washer"))["queued"]
+    await until(lambda: aioclient_mock.call_count == 1)
+
+    await client.async_close(within=0.1)
+    release.set()
+    await settle()
+
+    [(method, _, result)] = heard(client)
+    assert method == "DELETE"
+    assert isinstance(result, ActivitySmithDroppedError)
+    assert result.on_the_wire
+    assert "Could not end stream washer before stopping" in caplog.text
+    assert "may still be on the phone" in caplog.text
 
 
 @pytest.mark.usefixtures("instant_waits")

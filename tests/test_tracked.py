@@ -9,7 +9,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, split_entity_id
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -114,7 +114,8 @@ async def test_each_default_works_unchanged(
     expected: dict[str, Any],
 ) -> None:
     """Submitting every step as suggested starts a stream that shows the entity."""
-    await async_setup_component(hass, "binary_sensor", {})
+    # The entity's domain is loaded, as it is wherever such an entity exists.
+    await async_setup_component(hass, split_entity_id(entity_id)[0], {})
     hass.states.async_set(entity_id, state, attributes)
     await add_tracked(hass, loaded_entry, entity_id)
     await settle(hass, loaded_entry)
@@ -127,6 +128,7 @@ async def test_an_alert_starts_updates_and_ends_with_the_entity(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
 ) -> None:
     """On shows it, off ends it with the final content; unavailable changes nothing."""
+    await async_setup_component(hass, "input_boolean", {})
     hass.states.async_set("input_boolean.alarm", "off")
     subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
     await settle(hass, loaded_entry)
@@ -340,6 +342,7 @@ async def test_a_deleted_entity_raises_a_repair_that_removes_the_tracked_entity(
     subentry_id = await add_tracked(hass, loaded_entry, entity.entity_id)
     await settle(hass, loaded_entry)
     entity_registry.async_remove(entity.entity_id)
+    hass.states.async_remove(entity.entity_id)  # as a real entity's state goes
     await hass.async_block_till_done()
     issue_id = f"tracked_entity_missing_{subentry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None

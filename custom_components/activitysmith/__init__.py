@@ -5,6 +5,7 @@ Set-up and unload of a config entry; the actions are registered once in `async_s
 
 from __future__ import annotations
 
+from functools import partial
 import logging
 
 from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP, Platform
@@ -20,10 +21,16 @@ from .client import (
     ActivitySmithError,
 )
 from .const import DOMAIN
-from .models import ActivitySmithConfigEntry, ActivitySmithData, create_client
+from .failures import act_on_failure, clear_limit_issue
+from .models import (
+    ActivitySmithConfigEntry,
+    ActivitySmithData,
+    create_client,
+    key_hash,
+)
+from .publisher import StreamPublisher
 from .services import async_setup_services
-from .store import ActivityTracker
-from .streams import stream_result_recorder
+from .store import async_remove_tracker, async_tracker_for
 from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
 from .tracked.manager import TrackedEntities
 from .webhook import CONF_WEBHOOK_ID, ButtonPresses, delete_cloudhook, new_credentials
@@ -68,37 +75,56 @@ async def async_setup_entry(
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, **new_credentials()}
         )
-    activities = ActivityTracker(hass, entry.entry_id)
-    await activities.async_load()
-    data = entry.runtime_data = ActivitySmithData(client=client, activities=activities)
-    data.tracked = TrackedEntities(hass, entry, data)
-    data.buttons = ButtonPresses(hass, entry)
-    data.buttons.async_register()
-    entry.async_on_unload(data.buttons.async_unregister)
-    client.on_stream_result = stream_result_recorder(hass, entry, data)
+    activities = await async_tracker_for(hass, entry.entry_id)
+    buttons = ButtonPresses(hass, entry)
+    publisher = StreamPublisher(
+        hass,
+        client,
+        activities,
+        buttons,
+        on_failure=partial(act_on_failure, hass, entry),
+        on_started=partial(clear_limit_issue, hass, entry),
+    )
+    tracked = TrackedEntities(hass, entry, publisher, activities)
+    entry.runtime_data = ActivitySmithData(
+        key_id=key_hash(entry.data[CONF_API_KEY]),
+        client=client,
+        activities=activities,
+        buttons=buttons,
+        publisher=publisher,
+        tracked=tracked,
+    )
+    buttons.async_register()
+    entry.async_on_unload(buttons.async_unregister)
 
     async def send_waiting_ends(event: Event) -> None:
         """Home Assistant does not unload entries when it stops: close the client."""
-        await _async_close(data)
+        await _async_close(entry.runtime_data)
 
+    # Not `async_listen_once`: its remover, called at an unload after the stop event
+    # already fired, would log an error.
     entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    await data.tracked.async_sync()
-    # Subentries added, changed or removed: follow them in place, never by a reload
-    # (which would drop queued changes).
+    await tracked.async_sync()
+    # Subentries added, changed or removed: followed in place, never by a reload
+    # (which would drop queued changes). A new key (reauth, reconfigure) reloads.
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
-    entry.async_on_unload(data.tracked.async_follow_registry())
-    entry.async_on_unload(data.tracked.async_follow_presses())
+    entry.async_on_unload(tracked.async_follow_registry())
+    entry.async_on_unload(tracked.async_follow_presses())
     return True
 
 
 async def _async_entry_updated(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> None:
-    entry.runtime_data.buttons.async_register()  # a rotated webhook id
-    await entry.runtime_data.tracked.async_sync()
+    data = entry.runtime_data
+    if key_hash(entry.data[CONF_API_KEY]) != data.key_id:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
+    data.buttons.async_register()  # a rotated webhook id
+    await data.tracked.async_sync()
     async_dispatcher_send(hass, signal_subentries(entry.entry_id))
 
 
@@ -112,11 +138,13 @@ async def async_unload_entry(
 
 
 async def _async_close(data: ActivitySmithData) -> None:
-    """Send (or log as dropped) what waits, record it, save, and record nothing more."""
+    """Send (or log as dropped) what waits, record it and save.
+
+    Safe to call twice (Home Assistant's stop, then an unload).
+    """
     data.tracked.async_stop()
     await data.client.async_close()
     await data.activities.async_flush()
-    data.activities.async_close()
 
 
 async def async_remove_entry(
@@ -134,4 +162,4 @@ async def async_remove_entry(
             except ActivitySmithError as err:
                 _LOGGER.debug("Could not end stream %s: %s", key, err)
         await client.async_close()
-    await ActivityTracker(hass, entry.entry_id).async_remove()
+    await async_remove_tracker(hass, entry.entry_id)

@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -123,15 +125,34 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
             ):
                 return self.async_abort(reason="already_configured")
             if not (errors := await self._async_test_key(api_key)):
-                return self.async_update_reload_and_abort(
-                    entry, unique_id=unique_id, data_updates={CONF_API_KEY: api_key}
-                )
+                return self._async_store_key(entry, api_key, unique_id)
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(API_KEY_SCHEMA, user_input),
             errors=errors,
             description_placeholders={"title": entry.title},
         )
+
+    def _async_store_key(
+        self, entry: ConfigEntry, api_key: str, unique_id: str
+    ) -> ConfigFlowResult:
+        """Store the new key; the entry reloads with it.
+
+        A loaded entry's update listener schedules the reload (Home Assistant wants
+        an entry with an update listener to reload through it); one that is not
+        loaded (its key was rejected at set-up) is reloaded from here.
+        """
+        changed = self.hass.config_entries.async_update_entry(
+            entry, unique_id=unique_id, data={**entry.data, CONF_API_KEY: api_key}
+        )
+        if entry.state is not ConfigEntryState.LOADED or not changed:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        reason = (
+            "reconfigure_successful"
+            if self.source == SOURCE_RECONFIGURE
+            else "reauth_successful"
+        )
+        return self.async_abort(reason=reason)
 
     async def _async_test_key(self, api_key: str) -> dict[str, str]:
         """Return the form errors for `api_key`: empty when the API accepts it."""

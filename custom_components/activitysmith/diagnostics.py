@@ -21,15 +21,21 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """The entry, its activities, streams and tracked entities, the budget, errors."""
     client = entry.runtime_data.client
+    activities = entry.runtime_data.activities
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
-        "activities": entry.runtime_data.activities.as_dict(),
+        "activities": activities.as_dict(),
         "budget": client.budget.as_dict(),
         "queued_stream_requests": client.streams.pending,
         "last_error_per_endpoint": client.last_errors,
         "buttons": entry.runtime_data.buttons.as_dict(),
         "tracked_entities": {
-            subentry_id: tracked.as_dict()
+            subentry_id: {
+                **tracked.as_dict(),
+                "last_send": record.as_stored()
+                if (record := activities.streams.get(tracked.stream_key))
+                else None,
+            }
             for subentry_id, tracked in entry.runtime_data.tracked.by_subentry.items()
         },
     }

@@ -6,7 +6,7 @@ without typing; they are kept in the entry's data and survive a restart.
 
 from __future__ import annotations
 
-from homeassistant.components.event import EventEntity
+from homeassistant.components.event import EventDeviceClass, EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -32,6 +32,7 @@ class ButtonEvent(ActivitySmithEntity, EventEntity):
     """Fires with the button's action id as its event type."""
 
     _attr_translation_key = "button"
+    _attr_device_class = EventDeviceClass.BUTTON
 
     def __init__(self, entry: ActivitySmithConfigEntry) -> None:
         """One per entry, on its service device."""
@@ -45,8 +46,8 @@ class ButtonEvent(ActivitySmithEntity, EventEntity):
         return self._buttons.actions
 
     @callback
-    def _pressed(self, action: str) -> None:
-        self._trigger_event(action)
+    def _pressed(self, press: dict[str, str]) -> None:
+        self._trigger_event(press["action"])
         self.async_write_ha_state()
 
     async def async_added_to_hass(self) -> None:

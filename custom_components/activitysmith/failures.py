@@ -1,18 +1,23 @@
 """Client errors as translated Home Assistant errors, with their side effects.
 
-Every action and entity that calls the API goes through `call_api`, so a failure always
-reaches the user as one clear, translated message: a rejected key also starts the reauth
-flow, and the concurrent Live Activity limit also raises a repair issue.
+Client errors are translated here once, where an action or a tracked entity meets
+them: `call_api` for a request an action awaits, `translated` for one that went
+through the stream publisher (which acts on the failure itself). A rejected key also
+starts the reauth flow, and the concurrent Live Activity limit raises a repair issue.
+`message_of` is the sentence a user reads in a log line or an `error` attribute.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 import math
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_cached_translations
 
 from .client import (
     WINDOW_SECONDS,
@@ -33,14 +38,13 @@ from .client import (
     JsonObject,
 )
 from .const import DOMAIN
-from .models import ActivitySmithConfigEntry
 
 LIMIT_ISSUE_ID = "live_activity_limit"
 
 
 async def call_api(
     hass: HomeAssistant,
-    entry: ActivitySmithConfigEntry,
+    entry: ConfigEntry[Any],
     request: Awaitable[JsonObject],
     *,
     not_found: str = "not_found",
@@ -55,16 +59,44 @@ async def call_api(
         return await request
     except ActivitySmithError as err:
         act_on_failure(hass, entry, err)
-        key, details = _translation_for(err, not_found)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={**placeholders, **details},
-        ) from err
+        raise translated(err, not_found, **placeholders) from err
+
+
+def translated(
+    err: ActivitySmithError, not_found: str = "not_found", **placeholders: str
+) -> HomeAssistantError:
+    """The translated `HomeAssistantError` that explains `err` (raise it `from err`)."""
+    key, details = _translation_for(err, not_found)
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={**placeholders, **details},
+    )
+
+
+def message_of(hass: HomeAssistant, err: Exception) -> str:
+    """The sentence a user reads for `err`, in Home Assistant's language if cached.
+
+    Translated errors are rendered from the integration's own strings (loaded when
+    the entry set up); anything else is its own message.
+    """
+    if isinstance(err, HomeAssistantError) and err.translation_key:
+        domain = err.translation_domain or DOMAIN
+        for language in dict.fromkeys((hass.config.language, "en")):
+            messages = async_get_cached_translations(
+                hass, language, "exceptions", domain
+            )
+            key = f"component.{domain}.exceptions.{err.translation_key}.message"
+            if template := messages.get(key):
+                try:
+                    return template.format(**(err.translation_placeholders or {}))
+                except KeyError, IndexError, ValueError:
+                    break
+    return str(err) or type(err).__name__
 
 
 def act_on_failure(
-    hass: HomeAssistant, entry: ActivitySmithConfigEntry, err: Exception
+    hass: HomeAssistant, entry: ConfigEntry[Any], err: Exception
 ) -> None:
     """Act on what a failure means beyond its message.
 
@@ -89,7 +121,7 @@ def act_on_failure(
         )
 
 
-def clear_limit_issue(hass: HomeAssistant, entry: ActivitySmithConfigEntry) -> None:
+def clear_limit_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """A Live Activity started again: the limit repair issue no longer applies."""
     ir.async_delete_issue(hass, DOMAIN, f"{LIMIT_ISSUE_ID}_{entry.entry_id}")
 

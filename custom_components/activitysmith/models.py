@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import hashlib
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import __version__ as HA_VERSION
@@ -13,26 +12,27 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .client import ActivitySmithClient, RequestBudget
 from .const import DOMAIN, VERSION
+from .publisher import StreamPublisher
 from .store import ActivityTracker
-
-if TYPE_CHECKING:
-    from .tracked.manager import TrackedEntities
-    from .webhook import ButtonPresses
+from .tracked.manager import TrackedEntities
+from .webhook import ButtonPresses
 
 type ActivitySmithConfigEntry = ConfigEntry[ActivitySmithData]
 
 USER_AGENT = f"HomeAssistant/{HA_VERSION} activitysmith-home-assistant/{VERSION}"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ActivitySmithData:
-    """Runtime data of one config entry."""
+    """Runtime data of one loaded config entry, built in one step at set-up."""
 
+    # Which key the client was built with (a hash): a new key means a reload.
+    key_id: str
     client: ActivitySmithClient
     activities: ActivityTracker
-    # Set right after: tracked entities and buttons need the rest of the runtime data.
-    tracked: TrackedEntities = field(init=False)
-    buttons: ButtonPresses = field(init=False)
+    buttons: ButtonPresses
+    publisher: StreamPublisher
+    tracked: TrackedEntities
 
 
 def key_hash(api_key: str) -> str:

@@ -9,6 +9,9 @@ from homeassistant.components.repairs import (
 )
 from homeassistant.core import HomeAssistant
 
+from .tracked.config import CONF_ENTITY_ID
+from .tracked.manager import entity_exists
+
 
 class RemoveTrackedEntityFlow(ConfirmRepairFlow):
     """Confirm, then remove the subentry (which ends its Live Activity)."""
@@ -25,7 +28,14 @@ class RemoveTrackedEntityFlow(ConfirmRepairFlow):
         """Remove the subentry once the user confirms."""
         if user_input is not None:
             entry = self.hass.config_entries.async_get_entry(self._entry_id)
-            if entry is not None and self._subentry_id in entry.subentries:
+            subentry = entry.subentries.get(self._subentry_id) if entry else None
+            # Only while its entity is still missing: it may be back, or the tracked
+            # entity may follow another one since the issue was raised.
+            if (
+                entry is not None
+                and subentry is not None
+                and not entity_exists(self.hass, subentry.data[CONF_ENTITY_ID])
+            ):
                 self.hass.config_entries.async_remove_subentry(entry, self._subentry_id)
         return await super().async_step_confirm(user_input)
 

@@ -22,7 +22,7 @@ from .entity import ActivitySmithEntity, async_add_per_tracked_entity
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
 from .store import signal_live_activity, signal_stream, signal_streams
-from .tracked.config import signal_tracked, stream_key_for
+from .tracked.config import is_tracked_stream, signal_tracked, stream_key_for
 
 # Entities only read the tracker; the API calls happen in actions.
 PARALLEL_UPDATES = 0
@@ -43,18 +43,31 @@ async def async_setup_entry(
     async_add_per_tracked_entity(
         hass, entry, async_add_entities, lambda sub: TrackedSensor(entry, sub)
     )
+    # Sensors of streams the store no longer knows (forgotten while not loaded).
+    prefix = f"{entry.entry_id}_{STREAM_SENSOR_PREFIX}"
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        key = registered.unique_id.removeprefix(prefix)
+        if registered.unique_id.startswith(prefix) and (
+            key not in activities.streams or is_tracked_stream(key)
+        ):
+            registry.async_remove(registered.entity_id)
     shown: set[str] = set()
 
     @callback
     def follow_streams() -> None:
-        # A tracked entity's stream has the sensor of the tracked entity's device.
-        tracked = {stream_key_for(subentry_id) for subentry_id in entry.subentries}
         for key in shown - activities.streams.keys():
             shown.discard(key)
-            unique_id = f"{entry.entry_id}_{STREAM_SENSOR_PREFIX}{key}"
-            if entity_id := registry.async_get_entity_id("sensor", DOMAIN, unique_id):
+            if entity_id := registry.async_get_entity_id(
+                "sensor", DOMAIN, prefix + key
+            ):
                 registry.async_remove(entity_id)
-        if new := [key for key in activities.streams if key not in shown | tracked]:
+        # A tracked entity's stream has the sensor of the tracked entity's device,
+        # and a removed one's is about to be forgotten: neither gets a stream sensor.
+        if new := [
+            key
+            for key in activities.streams
+            if key not in shown and not is_tracked_stream(key)
+        ]:
             shown.update(new)
             async_add_entities(StreamSensor(entry, key) for key in new)
 
@@ -151,10 +164,9 @@ class StreamSensor(ActivitySensor):
         """The stream's record."""
         return self._activities.streams.get(self._stream_key)
 
-    async def async_will_remove_from_hass(self) -> None:
-        """Forget the stream when the user deleted this sensor (not on unload)."""
-        if er.async_get(self.hass).async_get(self.entity_id) is None:
-            self._activities.forget_stream(self._stream_key)
+    async def async_removed_from_registry(self) -> None:
+        """The user deleted this sensor: forget its stream (not on a rename or unload)."""
+        self._activities.forget_stream(self._stream_key)
 
 
 class TrackedSensor(StreamSensor):
@@ -198,5 +210,5 @@ class TrackedSensor(StreamSensor):
             )
         )
 
-    async def async_will_remove_from_hass(self) -> None:
-        """The stream is the subentry's: it is not forgotten with this sensor."""
+    async def async_removed_from_registry(self) -> None:
+        """The stream is the subentry's: the tracked entities forget it at removal."""

@@ -3,9 +3,14 @@
 The manual lifecycle (start/update/end) has one *current* activity, the one the activity
 sensor shows, plus a few recent ones so an explicit `activity_id` still merges partial
 updates. Each stream key has its own record; at most `MAX_ENDED_STREAMS` ended streams
-are kept (the oldest ended is forgotten first, with its sensor). Everything is saved in
-a `Store`, so partial updates keep working and the sensors come back after a restart.
-Every change is announced through Home Assistant's dispatcher.
+are kept (the oldest ended is forgotten first, with its sensor), from the moment a
+store is loaded. Everything is saved in a `Store`, so partial updates keep working and
+the sensors come back after a restart. Every change is announced through Home
+Assistant's dispatcher.
+
+The tracker belongs to the config entry, not to one load of it: a reload keeps the same
+tracker (`async_tracker_for`), so an answer that arrives while the entry reloads is
+recorded where the reloaded entry's sensors read it. Only removing the entry ends it.
 """
 
 from __future__ import annotations
@@ -70,6 +75,28 @@ class _ActivityStore(Store[dict[str, Any]]):
         return old_data
 
 
+async def async_tracker_for(hass: HomeAssistant, entry_id: str) -> ActivityTracker:
+    """The entry's tracker: loaded at its first set-up, the same one after reloads."""
+    trackers: dict[str, ActivityTracker] = hass.data.setdefault(
+        f"{DOMAIN}_trackers", {}
+    )
+    if (tracker := trackers.get(entry_id)) is None:
+        tracker = ActivityTracker(hass, entry_id)
+        await tracker.async_load()
+        # Another set-up may have loaded it meanwhile; the first one stays.
+        tracker = trackers.setdefault(entry_id, tracker)
+    return tracker
+
+
+async def async_remove_tracker(hass: HomeAssistant, entry_id: str) -> None:
+    """The entry is removed: forget its tracker and delete what it saved."""
+    trackers: dict[str, ActivityTracker] = hass.data.setdefault(
+        f"{DOMAIN}_trackers", {}
+    )
+    tracker = trackers.pop(entry_id, None) or ActivityTracker(hass, entry_id)
+    await tracker.async_remove()
+
+
 class ActivityTracker:
     """The entry's activities and streams; each change is announced by dispatcher."""
 
@@ -87,7 +114,7 @@ class ActivityTracker:
         self.recent: dict[str, ActivityRecord] = {}
         self.streams: dict[str, ActivityRecord] = {}
         self._save_scheduled = False
-        self._closed = False
+        self._removed = False
 
     async def async_load(self) -> None:
         """Read what was saved before the last restart, dropping what is unreadable."""
@@ -114,6 +141,7 @@ class ActivityTracker:
                 # Waiting changes do not outlive a restart; the phone never got them.
                 record.operation, record.pending_content = OPERATION_DROPPED, None
             self.streams[key] = record
+        self._forget_oldest_ended()
         if (
             dropped
             or not isinstance(recent, list | None)
@@ -128,13 +156,9 @@ class ActivityTracker:
         """Write pending changes now (on unload, so a reload reads them)."""
         await self._store.async_save(self._data_to_save())
 
-    @callback
-    def async_close(self) -> None:
-        """After unload: later answers are logged, not recorded (a reload reads the store)."""
-        self._closed = True
-
     async def async_remove(self) -> None:
-        """Delete the saved data, when the entry itself is removed."""
+        """Delete the saved data, when the entry itself is removed; record nothing more."""
+        self._removed = True
         await self._store.async_remove()
 
     def find(self, activity_id: str) -> ActivityRecord | None:
@@ -332,9 +356,9 @@ class ActivityTracker:
         }
 
     def _changed(self, record: ActivityRecord) -> None:
-        if self._closed:
-            _LOGGER.info(
-                "An answer for %s arrived after the entry was unloaded; not recorded",
+        if self._removed:
+            _LOGGER.debug(
+                "An answer for %s arrived after the entry was removed; not recorded",
                 record.stream_key or record.activity_id,
             )
             return

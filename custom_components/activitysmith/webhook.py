@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -33,7 +34,6 @@ from homeassistant.util.signal_type import SignalType
 from yarl import URL
 
 from .const import DOMAIN
-from .models import ActivitySmithConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ def signal_actions(entry_id: str) -> SignalType[()]:
     return SignalType(f"{DOMAIN}_{entry_id}_button_actions")
 
 
-def signal_pressed(entry_id: str) -> SignalType[str]:
-    """Sent with the action id of a valid press (the event entity records it)."""
+def signal_pressed(entry_id: str) -> SignalType[dict[str, str]]:
+    """Sent with the signed fields of a valid press (action, title, stream or activity)."""
     return SignalType(f"{DOMAIN}_{entry_id}_button_pressed")
 
 
@@ -104,7 +104,7 @@ async def delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:
 class ButtonPresses:
     """One entry's webhook: turns valid presses into events, everything else into 200."""
 
-    def __init__(self, hass: HomeAssistant, entry: ActivitySmithConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
         """Not listening until `async_register`."""
         self._hass = hass
         self._entry = entry
@@ -150,15 +150,33 @@ class ButtonPresses:
         *,
         stream_key: str | None = None,
         activity_id: str | None = None,
+        optional: bool = False,
     ) -> dict[str, Any]:
-        """`request` with each home_assistant button made a signed webhook button."""
+        """`request` with each home_assistant button made a signed webhook button.
+
+        When no URL can reach home: a translated error, or with `optional` the request
+        without those buttons (a tracked entity shows its content all the same).
+        """
         resolved = dict(request)
         places = [name for name in ("action", "secondary_action") if name in request]
         buttons = [request[name] for name in places]
         buttons += list(request.get("actions") or [])
         if not any(button.get("type") == BUTTON_TYPE for button in buttons):
             return resolved
-        url = await self._webhook_url()
+        if (url := await self._webhook_url()) is None:
+            if not optional:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="no_https_url_for_buttons",
+                )
+            for name in places:
+                if request[name].get("type") == BUTTON_TYPE:
+                    del resolved[name]
+            if "actions" in request:
+                resolved["actions"] = [
+                    b for b in request["actions"] if b.get("type") != BUTTON_TYPE
+                ]
+            return resolved
         context = {"stream_key": stream_key, "activity_id": activity_id}
         for name in places:
             resolved[name] = self._webhook_button(url, request[name], context)
@@ -199,15 +217,7 @@ class ButtonPresses:
         )
         async_dispatcher_send(self._hass, signal_actions(self._entry.entry_id))
 
-    async def async_can_reach_home(self) -> bool:
-        """Whether a home_assistant button could be sent now (a URL is available)."""
-        try:
-            await self._webhook_url()
-        except ServiceValidationError:
-            return False
-        return True
-
-    async def _webhook_url(self) -> str:
+    async def _webhook_url(self) -> str | None:
         """Where ActivitySmith calls, chosen now (the external URL can change)."""
         webhook_id: str = self._entry.data[CONF_WEBHOOK_ID]
         if (url := await cloudhook_url(self._hass, webhook_id)) is not None:
@@ -215,9 +225,7 @@ class ButtonPresses:
         external = URL(self._hass.config.external_url or "")
         if external.scheme == "https" and external.host:
             return str(external.with_path(f"/api/webhook/{webhook_id}"))
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_https_url_for_buttons"
-        )
+        return None
 
     async def _handle(
         self, hass: HomeAssistant, webhook_id: str, request: Request
@@ -234,7 +242,7 @@ class ButtonPresses:
             hass.bus.async_fire(
                 EVENT_ACTION, {**press, "config_entry_id": self._entry.entry_id}
             )
-            async_dispatcher_send(hass, signal_pressed(self._entry.entry_id), action)
+            async_dispatcher_send(hass, signal_pressed(self._entry.entry_id), press)
         return Response(status=200)
 
     def _vouched_for(self, body: object) -> dict[str, str] | None:

@@ -129,6 +129,8 @@ class StreamRequest:
     stream_key: str
     method: str
     body: dict[str, Any] | None
+    # What the caller records when the request is answered, handed back untouched.
+    context: Any = None
 
     @property
     def is_update(self) -> bool:

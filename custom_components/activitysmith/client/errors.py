@@ -99,8 +99,14 @@ class ActivitySmithClosedError(ActivitySmithError):
 
 
 class ActivitySmithDroppedError(ActivitySmithError):
-    """A queued stream request was dropped when the client closed; it was not sent."""
+    """A queued stream request was not delivered when the client closed.
 
-    def __init__(self, method: str) -> None:
-        """Name what was dropped."""
-        super().__init__(f"Queued {method} dropped when the client closed")
+    Either it never left (the budget did not allow it in time), or it was on the wire
+    when the deadline passed and was cancelled: ActivitySmith may or may not have it.
+    """
+
+    def __init__(self, method: str, *, on_the_wire: bool = False) -> None:
+        """Name what was dropped, and whether it had been sent."""
+        self.on_the_wire = on_the_wire
+        where = "cancelled on the wire" if on_the_wire else "dropped"
+        super().__init__(f"Queued {method} {where} when the client closed")

@@ -146,15 +146,22 @@ class ActivitySmithClient:
         """POST /live-activity/end."""
         return await self._request(END, "POST", "/live-activity/end", body)
 
-    async def put_stream(self, stream_key: str, body: JsonObject) -> JsonObject:
-        """PUT /live-activity/stream/{stream_key}: start or update a managed stream."""
-        return await self._streams.send(StreamRequest(stream_key, "PUT", body))
+    async def put_stream(
+        self, stream_key: str, body: JsonObject, *, context: Any = None
+    ) -> JsonObject:
+        """PUT /live-activity/stream/{stream_key}: start or update a managed stream.
+
+        `context` comes back with the request to `on_stream_result` if it is queued.
+        """
+        return await self._streams.send(StreamRequest(stream_key, "PUT", body, context))
 
     async def end_stream(
-        self, stream_key: str, body: JsonObject | None = None
+        self, stream_key: str, body: JsonObject | None = None, *, context: Any = None
     ) -> JsonObject:
         """DELETE /live-activity/stream/{stream_key}: end a managed stream."""
-        return await self._streams.send(StreamRequest(stream_key, "DELETE", body))
+        return await self._streams.send(
+            StreamRequest(stream_key, "DELETE", body, context)
+        )
 
     async def send_push_notification(self, body: JsonObject) -> JsonObject:
         """POST /push-notification (not repeated: the phone would buzz twice)."""

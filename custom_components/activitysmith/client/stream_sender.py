@@ -159,6 +159,12 @@ class StreamSender:
             self.queue.take(request)
             try:
                 result = await self._send_queued(request, None)
+            except asyncio.CancelledError:
+                # Closing ran out of time while this was on the wire: say so.
+                self._report(
+                    request, ActivitySmithDroppedError(request.method, on_the_wire=True)
+                )
+                raise
             finally:
                 self.queue.done(request)
             if result is None:  # put back: give the server a rest first
@@ -193,11 +199,18 @@ class StreamSender:
 
     def _report(self, request: StreamRequest, result: JsonObject | Exception) -> None:
         if isinstance(result, ActivitySmithDroppedError) and not request.is_update:
-            _LOGGER.warning(
-                "Could not end stream %s before stopping: the request budget did "
-                "not allow it in time",
-                request.stream_key,
-            )
+            if result.on_the_wire:
+                _LOGGER.warning(
+                    "Could not end stream %s before stopping: ActivitySmith did not "
+                    "answer in time, so the Live Activity may still be on the phone",
+                    request.stream_key,
+                )
+            else:
+                _LOGGER.warning(
+                    "Could not end stream %s before stopping: the request budget did "
+                    "not allow it in time",
+                    request.stream_key,
+                )
         if self.on_result is not None:
             self.on_result(request, result)
 

@@ -7,14 +7,20 @@ template of a tracked entity can use besides `states()` and co.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, KeysView, Mapping
 from dataclasses import dataclass
 import enum
+import re
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers.translation import async_get_cached_translations
+from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State, split_entity_id
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import (
+    async_get_translations,
+    async_translate_state,
+)
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
@@ -45,6 +51,15 @@ def tracked_subentries(entry: ConfigEntry[Any]) -> dict[str, ConfigSubentry]:
 def stream_key_for(subentry_id: str) -> str:
     """The stream a tracked entity drives (subentry ids are letters and digits)."""
     return f"ha-{subentry_id.lower()}"
+
+
+# The streams of tracked entities: "ha-" and a subentry id (a ULID, lowercased).
+TRACKED_STREAM_KEY: Final = re.compile(r"ha-[0-9a-z]{26}")
+
+
+def is_tracked_stream(stream_key: str) -> bool:
+    """Whether a stream belongs to a tracked entity (existing or removed)."""
+    return TRACKED_STREAM_KEY.fullmatch(stream_key) is not None
 
 
 def signal_subentries(entry_id: str) -> SignalType[()]:
@@ -114,20 +129,74 @@ def variables_for(hass: HomeAssistant, state: State) -> dict[str, Any]:
     }
 
 
+class LiveVariables(Mapping[str, Any]):
+    """`variables_for` the entity as it is at each render (for template tracking).
+
+    Home Assistant's template tracker renders with the variables it was given; these
+    are read anew whenever it renders, so its results follow the tracked entity.
+    """
+
+    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
+        """Follow `entity_id`."""
+        self._hass = hass
+        self._entity_id = entity_id
+
+    def _now(self) -> dict[str, Any]:
+        state = self._hass.states.get(self._entity_id) or State(
+            self._entity_id, STATE_UNKNOWN
+        )
+        return variables_for(self._hass, state)
+
+    def __getitem__(self, name: str) -> Any:
+        """One variable, as it is now."""
+        return self._now()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        """The variables' names."""
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        """How many variables there are."""
+        return len(self._now())
+
+    def keys(self) -> KeysView[str]:
+        """The variables' names (one read of the entity for a whole render)."""
+        return self._now().keys()
+
+
 def translated_state(hass: HomeAssistant, state: State) -> str:
-    """The state as the UI names it ("Open" for a door that is on), else the state."""
-    domain = state.domain
-    translations = async_get_cached_translations(
-        hass, hass.config.language, "entity_component", domain
+    """The state as the UI names it ("Open" for a door, "Main wash" for an enum).
+
+    What the frontend shows: the entity's own translation (its platform and
+    translation key), else its domain's for its device class. The translations must
+    be loaded (`async_load_state_translations`).
+    """
+    entry = er.async_get(hass).async_get(state.entity_id)
+    return async_translate_state(
+        hass,
+        state.state,
+        state.domain,
+        entry.platform if entry else None,
+        entry.translation_key if entry else None,
+        state.attributes.get("device_class"),
     )
-    device_class = state.attributes.get("device_class") or "_"
-    for key in (
-        f"component.{domain}.entity_component.{device_class}.state.{state.state}",
-        f"component.{domain}.entity_component._.state.{state.state}",
-    ):
-        if key in translations:
-            return translations[key]
-    return state.state
+
+
+async def async_load_state_translations(
+    hass: HomeAssistant, entity_ids: Iterable[str]
+) -> None:
+    """Load what `translated_state` reads for these entities."""
+    registry = er.async_get(hass)
+    domains = {split_entity_id(entity_id)[0] for entity_id in entity_ids}
+    platforms = {
+        entry.platform
+        for entity_id in entity_ids
+        if (entry := registry.async_get(entity_id)) is not None
+    }
+    language = hass.config.language
+    await async_get_translations(hass, language, "entity_component", domains)
+    if platforms:
+        await async_get_translations(hass, language, "entity", platforms)
 
 
 def timer_remaining(state: State) -> int | None:

@@ -1,11 +1,12 @@
-"""Tracked entities: one Home Assistant entity mirrored onto one ActivitySmith stream.
+"""One tracked entity: a Home Assistant entity mirrored onto one ActivitySmith stream.
 
 Each `tracked_entity` subentry names an entity, a Live Activity type, a template per
-field and when the activity shows. On every change of the entity (or of any entity its
-templates read) the content is rendered, checked and sent as a stream update through
-the client's budget, so tracked entities share its ordering, pacing and fairness.
-Entering a show state starts the stream, leaving it ends it with the final content;
-`unavailable` and `unknown` hold the last state. Identical content is not sent again.
+field and when the activity shows. On every change of the entity, or of anything its
+templates read (followed by Home Assistant's template tracking, rate limits included),
+the content is rendered, checked and sent through the entry's stream publisher, so
+tracked entities share the budget's ordering, pacing and fairness. Entering a show
+state starts the stream, leaving it ends it with the final content; `unavailable` and
+`unknown` hold the last state. Identical content is not sent again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import timedelta
 import logging
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import (
     Event,
@@ -26,31 +27,30 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, TemplateError
-from homeassistant.helpers import (
-    config_validation as cv,
-)
-from homeassistant.helpers.dispatcher import (
-    async_dispatcher_send,
-)
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
+    TrackTemplate,
+    TrackTemplateResult,
     async_call_later,
     async_track_state_change_event,
+    async_track_template_result,
 )
 from homeassistant.helpers.template import Template
 import voluptuous as vol
 
 from .. import content
-from ..client import ActivitySmithLiveActivityLimitError
+from ..client import ActivitySmithError, ActivitySmithLiveActivityLimitError
 from ..const import ATTR_AUTO_DISMISS_MINUTES
-from ..models import ActivitySmithConfigEntry, ActivitySmithData
-from ..streams import end_stream, send_stream_state
+from ..failures import message_of, translated
+from ..publisher import StreamPublisher
 from .config import (
     CONF_CHANNELS,
     Decision,
+    LiveVariables,
     TrackedConfig,
     signal_tracked,
     stream_key_for,
-    variables_for,
 )
 from .defaults import METRIC_FIELDS
 
@@ -60,6 +60,7 @@ _LOGGER = logging.getLogger(__name__)
 LIMIT_RETRY: Final = timedelta(seconds=60)
 # A tracked timer's button per state: its title, and the timer action it runs.
 TIMER_BUTTONS: Final = {"active": ("Pause", "pause"), "paused": ("Resume", "start")}
+RENDER_ERRORS: Final = (TemplateError, vol.Invalid, HomeAssistantError)
 
 
 def timer_action_id(command: str, subentry_id: str) -> str:
@@ -73,20 +74,21 @@ class TrackedEntity:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ActivitySmithConfigEntry,
-        data: ActivitySmithData,
+        entry: ConfigEntry[Any],
+        publisher: StreamPublisher,
         subentry: ConfigSubentry,
     ) -> None:
         """Prepare; `async_start` subscribes and reconciles with the phone."""
         self._hass = hass
         self._entry = entry
-        self._data = data
+        self._publisher = publisher
         self.subentry_id = subentry.subentry_id
         self.title = subentry.title
         self.config = TrackedConfig.from_data(subentry.data)
         self.stream_key = stream_key_for(subentry.subentry_id)
         self.error: str | None = None
         self.decision: Decision | None = None
+        self._variables = LiveVariables(hass, self.config.entity_id)
         self._templates = {
             name: Template(text, hass) for name, text in self.config.fields.items()
         }
@@ -95,10 +97,11 @@ class TrackedEntity:
             if self.config.show_template
             else None
         )
-        self._unwatch: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
         self._cancel_retry: Callable[[], None] | None = None
-        self._watched: set[str] = set()
+        self._refresh_templates: Callable[[], None] | None = None
         self._dirty = False
+        self._stopped = False
         self._task: asyncio.Task[None] | None = None
         # The first refresh after a start sends the state even if it looks known:
         # the stream answers noop when the phone already shows it.
@@ -106,33 +109,75 @@ class TrackedEntity:
 
     @property
     def running(self) -> bool:
-        """Whether the stream shows something on the phone (or is about to)."""
-        return self._data.activities.running_stream_content(self.stream_key) is not None
+        """Whether the stream shows something on the phone, or is about to."""
+        return self._publisher.running(self.stream_key)
 
     @callback
     def async_start(self) -> None:
-        """Follow the entity, and bring the phone in line with its state now."""
-        self._watch({self.config.entity_id})
+        """Follow the entity and what its templates read; bring the phone in line."""
+        self._unsubscribe.append(
+            async_track_state_change_event(
+                self._hass, [self.config.entity_id], self._entity_changed
+            )
+        )
+        templates = [*self._templates.values()]
+        if self._show_template is not None:
+            templates.append(self._show_template)
+        if templates:
+            tracker = async_track_template_result(
+                self._hass,
+                [TrackTemplate(template, self._variables) for template in templates],
+                self._templates_changed,
+                # A failing template is reported on the sensor and logged once, here.
+                log_fn=lambda level, message: None,
+            )
+            self._refresh_templates = tracker.async_refresh
+            self._unsubscribe.append(tracker.async_remove)
+        self._unsubscribe.append(
+            self._publisher.listen_failures(self.stream_key, self._request_failed)
+        )
         self.async_schedule_refresh()
 
     @callback
     def async_stop(self) -> None:
-        """Stop following (on unload, or before a reconfigured copy takes over)."""
-        for cancel in (self._unwatch, self._cancel_retry):
-            if cancel is not None:
-                cancel()
-        self._unwatch = self._cancel_retry = None
-        if self._task is not None:
-            self._task.cancel()
+        """Stop following (on unload, removal, or before a changed copy takes over).
+
+        A request already on its way is not cancelled: what it sends is what the
+        publisher counts on when deciding whether an end must follow.
+        """
+        self._stopped = True
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
 
     async def async_end(self) -> None:
-        """End the stream if it runs (the subentry was removed or paused)."""
+        """End the stream if it runs or is about to (subentry removed or paused)."""
         if self.running:
             await self._send(Decision.END, None)
 
     @callback
+    def _entity_changed(self, event: Event[EventStateChangedData]) -> None:
+        # Templates that read the entity's variables render anew too.
+        if self._refresh_templates is not None:
+            self._refresh_templates()
+        self.async_schedule_refresh()
+
+    @callback
+    def _templates_changed(
+        self,
+        event: Event[EventStateChangedData] | None,
+        updates: list[TrackTemplateResult],
+    ) -> None:
+        self.async_schedule_refresh()
+
+    @callback
     def async_schedule_refresh(self, *_: Any) -> None:
         """Render and send soon; a burst of changes is one refresh at a time."""
+        if self._stopped:
+            return
         self._dirty = True
         if self._task is None or self._task.done():
             self._task = self._entry.async_create_background_task(
@@ -140,7 +185,7 @@ class TrackedEntity:
             )
 
     async def _refresh_while_dirty(self) -> None:
-        while self._dirty:
+        while self._dirty and not self._stopped:
             self._dirty = False
             await self._refresh()
 
@@ -153,25 +198,29 @@ class TrackedEntity:
         if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
             self._set_status(Decision.HOLD, self.error)
             return
-        variables = variables_for(self._hass, state)
+        variables = dict(self._variables)
         try:
             decision = self._decide(state, variables)
-            content_state = (
-                self._render(variables) if decision is not Decision.HOLD else None
-            )
-        except (TemplateError, vol.Invalid, HomeAssistantError) as err:
-            self._set_status(self.decision, _message_of(err))
+        except RENDER_ERRORS as err:
+            self._set_status(self.decision, message_of(self._hass, err))
             return
-        self._set_status(decision, None)
-        if decision is Decision.HOLD:
+        if decision is Decision.HOLD or (decision is Decision.END and not self.running):
+            self._set_status(decision, None)  # nothing runs: nothing to render
             return
-        if decision is Decision.END and not self.running:
-            return
+        try:
+            content_state: dict[str, Any] | None = self._render(variables, decision)
+            error = None
+        except RENDER_ERRORS as err:
+            if decision is Decision.SHOW:
+                self._set_status(self.decision, message_of(self._hass, err))
+                return
+            # An end still goes out, with the last state the phone has.
+            content_state, error = None, message_of(self._hass, err)
+        self._set_status(decision, error)
         if (
             decision is Decision.SHOW
             and self._reconciled
-            and self._data.activities.running_stream_content(self.stream_key)
-            == content_state
+            and self._publisher.latest_content(self.stream_key) == content_state
         ):
             return  # identical content is not sent again
         self._reconciled = True
@@ -188,17 +237,13 @@ class TrackedEntity:
             return Decision.END
         return Decision.HOLD
 
-    def _render(self, variables: dict[str, Any]) -> dict[str, Any]:
+    def _render(self, variables: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """The content state the templates give now, checked like an action's."""
         rendered: dict[str, Any] = {"type": self.config.type}
-        watched = {self.config.entity_id}
         for name, template in self._templates.items():
-            info = template.async_render_to_info(variables)
-            watched |= info.entities
-            value = info.result()
+            value = template.async_render(variables)
             if value not in (None, ""):
                 rendered[name] = value
-        self._watch(watched)
         if any(name in rendered for name in METRIC_FIELDS):
             metric = {
                 key: rendered.pop(f"metric_{key}")
@@ -213,24 +258,12 @@ class TrackedEntity:
             except vol.Invalid as err:
                 raise vol.Invalid(f"{name}: {err.msg} (got {value!r})") from err
         content_state = content.content_of(shaped)
-        content.validate(content_state, "update" if self.running else "start", {})
+        if decision is Decision.END:
+            phase: content.Phase = "end"
+        else:
+            phase = "update" if self.running else "start"
+        content.validate(content_state, phase, {})
         return content_state
-
-    def _watch(self, entity_ids: set[str]) -> None:
-        """Follow the state changes of these entities (what the templates read)."""
-        if entity_ids == self._watched and self._unwatch is not None:
-            return
-        if self._unwatch is not None:
-            self._unwatch()
-        self._watched = entity_ids
-
-        @callback
-        def changed(event: Event[EventStateChangedData]) -> None:
-            self.async_schedule_refresh()
-
-        self._unwatch = async_track_state_change_event(
-            self._hass, sorted(entity_ids), changed
-        )
 
     async def _send(
         self, decision: Decision, content_state: dict[str, Any] | None
@@ -238,29 +271,39 @@ class TrackedEntity:
         request: dict[str, Any] = {}
         if self.config.channels:
             request[CONF_CHANNELS] = list(self.config.channels)
-        if (button := await self._button()) is not None:
+        if (button := self._button()) is not None:
             request["action"] = button
-        where = (self._hass, self._entry, self._data, self.stream_key)
-        if decision is Decision.SHOW and content_state is not None:
-            sending = send_stream_state(*where, content_state, request)
-        else:
-            request[ATTR_AUTO_DISMISS_MINUTES] = self.config.auto_dismiss_minutes
-            sending = end_stream(*where, content_state, request)
         try:
-            await sending
-        except HomeAssistantError as err:
-            _LOGGER.warning("Could not mirror %s: %s", self.config.entity_id, err)
-            if isinstance(err.__cause__, ActivitySmithLiveActivityLimitError):
-                # Tried again when a slot may have freed, in order, never twice.
-                self._reconciled = False
-                if self._cancel_retry is not None:
-                    self._cancel_retry()
-                self._cancel_retry = async_call_later(
-                    self._hass, LIMIT_RETRY, self.async_schedule_refresh
+            if decision is Decision.SHOW and content_state is not None:
+                await self._publisher.send(
+                    self.stream_key, content_state, request, buttons_optional=True
                 )
+            else:
+                request[ATTR_AUTO_DISMISS_MINUTES] = self.config.auto_dismiss_minutes
+                await self._publisher.end(
+                    self.stream_key, content_state, request, buttons_optional=True
+                )
+        except ActivitySmithError as err:
+            _LOGGER.warning(
+                "Could not mirror %s: %s",
+                self.config.entity_id,
+                message_of(self._hass, translated(err)),
+            )
 
-    async def _button(self) -> dict[str, str] | None:
-        """The activity's home_assistant button, when buttons can reach home.
+    @callback
+    def _request_failed(self, err: ActivitySmithError) -> None:
+        """A request of this stream failed, sent now or from the queue."""
+        if isinstance(err, ActivitySmithLiveActivityLimitError) and not self._stopped:
+            # Tried again when a slot may have freed, in order, never twice.
+            self._reconciled = False
+            if self._cancel_retry is not None:
+                self._cancel_retry()
+            self._cancel_retry = async_call_later(
+                self._hass, LIMIT_RETRY, self.async_schedule_refresh
+            )
+
+    def _button(self) -> dict[str, str] | None:
+        """The activity's home_assistant button (left out if it cannot reach home).
 
         The user's own, else for a timer: Pause while it runs, Resume while paused (the
         timer type takes one button, so Cancel does not fit beside them).
@@ -278,17 +321,18 @@ class TrackedEntity:
             action = timer_action_id(command, self.subentry_id)
         else:
             return None
-        if not await self._data.buttons.async_can_reach_home():
-            return None
         return {"title": title, "type": "home_assistant", "action": action}
 
-    async def async_pressed(self, action: str) -> None:
-        """One of this timer's buttons was pressed: run the timer's own action."""
-        for command in ("pause", "start"):
-            if action == timer_action_id(command, self.subentry_id):
-                await self._hass.services.async_call(
-                    "timer", command, {"entity_id": self.config.entity_id}
-                )
+    def timer_command(self, action: str) -> str | None:
+        """The timer action one of this tracked timer's buttons runs, if it is one."""
+        return next(
+            (
+                command
+                for command in ("pause", "start")
+                if action == timer_action_id(command, self.subentry_id)
+            ),
+            None,
+        )
 
     def _set_status(self, decision: Decision | None, error: str | None) -> None:
         if error is not None and error != self.error:
@@ -301,7 +345,6 @@ class TrackedEntity:
 
     def as_dict(self) -> dict[str, Any]:
         """For diagnostics: what it follows, decided and last sent."""
-        record = self._data.activities.streams.get(self.stream_key)
         return {
             "entity_id": self.config.entity_id,
             "type": self.config.type,
@@ -309,13 +352,5 @@ class TrackedEntity:
             "stream_key": self.stream_key,
             "decision": self.decision,
             "error": self.error,
-            "last_send": record.as_stored() if record else None,
+            "running": self.running,
         }
-
-
-def _message_of(err: Exception) -> str:
-    if isinstance(err, HomeAssistantError) and err.translation_key:
-        placeholders = err.translation_placeholders or {}
-        details = ", ".join(f"{k}: {v}" for k, v in placeholders.items())
-        return f"{err.translation_key} ({details})" if details else err.translation_key
-    return str(err) or type(err).__name__
