@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -30,6 +31,8 @@ class StreamServer:
         self.received: list[tuple[str, str, dict[str, Any] | None]] = []
         self.running: set[str] = set()
         self.failures: list[dict[str, Any]] = []
+        # While set, each request waits on the wire until the gate opens.
+        self.gate: asyncio.Event | None = None
         aioclient_mock.put(ANY_STREAM, side_effect=self.answer)
         aioclient_mock.delete(ANY_STREAM, side_effect=self.answer)
 
@@ -38,9 +41,18 @@ class StreamServer:
     ) -> AiohttpClientMockResponse:
         key = str(url).rsplit("/", 1)[-1]
         self.received.append((method, key, data))
+        if self.gate is not None:
+            await self.gate.wait()
         if self.failures:
             return AiohttpClientMockResponse(method, url, **self.failures.pop(0))
         if method == "DELETE":
+            if key not in self.running:
+                return AiohttpClientMockResponse(
+                    method,
+                    url,
+                    status=404,
+                    json={"error": "Live Activity stream not found", "message": key},
+                )
             self.running.discard(key)
             return AiohttpClientMockResponse(
                 method, url, json=stream_answer("ended", f"act-{key}", key)
@@ -68,14 +80,19 @@ async def add_tracked(
     activity_type: str | None = None,
     content: dict[str, Any] | None = None,
     when: dict[str, Any] | None = None,
+    wait_background_tasks: bool = True,
 ) -> str:
-    """Walk the subentry flow, changing only what is given; return the subentry id."""
+    """Walk the subentry flow, changing only what is given; return the subentry id.
+
+    Without `wait_background_tasks` it returns while the first send may still be on
+    the wire.
+    """
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_TYPE), context={"source": SOURCE_USER}
     )
     result = await walk(hass, result, entity_id, activity_type, content, when)
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await hass.async_block_till_done(wait_background_tasks=wait_background_tasks)
     return next(
         subentry_id
         for subentry_id, subentry in entry.subentries.items()
