@@ -121,6 +121,40 @@ def test_a_translation_has_every_string_and_placeholder_of_en_json(
     assert not problems, "\n".join(problems)
 
 
+# Shown as plain text (an action's error toast, a repair issue), never as Markdown.
+PLAIN_TEXT_SECTIONS = ("exceptions", "issues")
+
+
+def markdown_in_plain_texts(strings: Mapping[StringPath, str]) -> list[str]:
+    """The plain-text strings that quote with backticks, which would show as they are."""
+    return [
+        f"{'.'.join(path)}: {text}"
+        for path, text in strings.items()
+        if path[0] in PLAIN_TEXT_SECTIONS and "`" in text
+    ]
+
+
+@pytest.mark.parametrize("language", sorted(TRANSLATIONS))
+def test_exception_and_issue_texts_quote_names_without_markdown(language: str) -> None:
+    """Field names are quoted "like this", as Home Assistant's own messages do."""
+    problems = markdown_in_plain_texts(TRANSLATIONS[language])
+    assert not problems, "\n".join(problems)
+
+
+def test_the_markdown_check_catches_a_backtick_where_text_is_plain() -> None:
+    """Only the plain-text sections count: a flow description may use Markdown."""
+    strings: dict[StringPath, str] = {
+        ("exceptions", "x", "message"): "Give `title`.",
+        ("issues", "y", "fix_flow", "step", "confirm", "description"): "Set `a`.",
+        ("issues", "z", "title"): 'Set "a".',
+        ("config", "step", "user", "description"): "Paste `ask_...`.",
+    }
+    assert markdown_in_plain_texts(strings) == [
+        "exceptions.x.message: Give `title`.",
+        "issues.y.fix_flow.step.confirm.description: Set `a`.",
+    ]
+
+
 def placeholders(examined: Examined) -> dict[StringPath, set[str]]:
     """The placeholder names each string uses."""
     return {path: set(result["arguments"]) for path, result in examined.items()}

@@ -227,14 +227,18 @@ class ButtonPresses:
             return str(external.with_path(f"/api/webhook/{webhook_id}"))
         return None
 
+    # A genuine press's body is well under a kilobyte; nothing longer is read.
+    MAX_BODY: Final = 64 * 1024
+
     async def _handle(
         self, hass: HomeAssistant, webhook_id: str, request: Request
     ) -> Response:
-        """A press: fire the event if the token vouches for it; always an empty 200."""
-        try:
-            body = await request.json() if request.method == "POST" else None
-        except ValueError:
-            body = None
+        """A press: fire the event if the token vouches for it; always an empty 200.
+
+        Total, like an unknown webhook's answer: whatever the method, headers, bytes or
+        size of the request, nothing raises and nothing is logged above debug.
+        """
+        body = await self._read_json(request) if request.method == "POST" else None
         press = self._vouched_for(body)
         if press is not None and self._within_rate():
             action: str = press["action"]
@@ -245,6 +249,33 @@ class ButtonPresses:
             async_dispatcher_send(hass, signal_pressed(self._entry.entry_id), press)
         return Response(status=200)
 
+    async def _read_json(self, request: Request) -> object:
+        """The JSON of a body of at most MAX_BODY bytes, else None; never raises.
+
+        Read from the stream, bounded, so aiohttp's own size limit never raises; parsed
+        as JSON text (UTF-8, or the UTF-16/32 JSON allows), whatever charset the
+        Content-Type names: the token, not the headers, vouches for a press.
+        """
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while size <= self.MAX_BODY:
+                chunk = await request.content.read(self.MAX_BODY + 1 - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except Exception:  # a body cut off or mis-encoded is no press
+            _LOGGER.debug("A button press body could not be read", exc_info=True)
+            return None
+        if size > self.MAX_BODY or not chunks:
+            return None
+        try:
+            return json.loads(b"".join(chunks))
+        # Not JSON, not in an encoding JSON allows, or nested past the parser's stack.
+        except ValueError, RecursionError:
+            return None
+
     def _vouched_for(self, body: object) -> dict[str, str] | None:
         """The signed fields of a genuine press, else None."""
         if not isinstance(body, dict) or not isinstance(body.get("token"), str):
@@ -252,8 +283,10 @@ class ButtonPresses:
         press = {name: body[name] for name in SIGNED if body.get(name) is not None}
         if any(not isinstance(value, str) for value in press.values()):
             return None
-        expected = token_for(self._entry.data[CONF_SECRET], press)
-        if not hmac.compare_digest(expected, body["token"]):
+        expected = token_for(self._entry.data[CONF_SECRET], press).encode()
+        # As bytes: compare_digest refuses text that is not ASCII.
+        given = body["token"].encode("utf-8", "surrogatepass")
+        if not hmac.compare_digest(expected, given):
             return None
         return press if press.get("action") in self.actions else None
 

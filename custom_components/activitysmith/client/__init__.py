@@ -22,6 +22,7 @@ from .errors import (
     ActivitySmithResponseError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
+    ActivitySmithUnusableKeyError,
 )
 from .http import ActivitySmithClient
 from .response import JsonObject
@@ -48,6 +49,7 @@ __all__ = [
     "ActivitySmithResponseError",
     "ActivitySmithServerError",
     "ActivitySmithTimeoutError",
+    "ActivitySmithUnusableKeyError",
     "JsonObject",
     "RequestBudget",
     "StreamQueue",

@@ -42,6 +42,20 @@ class ActivitySmithAuthError(ActivitySmithApiError):
     """401: the API key is missing, revoked or wrong."""
 
 
+class ActivitySmithUnusableKeyError(ActivitySmithAuthError):
+    """The API key holds a control character (a line break, tab, NUL...): never sent.
+
+    No HTTP header may carry such a key, and no server would accept it: it is refused
+    as a rejected key is, before any request.
+    """
+
+    def __init__(self) -> None:
+        """Say what is wrong with the key, never the key itself."""
+        message = "The API key holds a control character; nothing was sent"
+        super().__init__(401, "Unauthorized", message)
+        self.args = (message,)
+
+
 class ActivitySmithForbiddenError(ActivitySmithApiError):
     """403: the key may not do this (channel scope, or an activity of another account)."""
 

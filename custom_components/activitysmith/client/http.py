@@ -219,6 +219,7 @@ class ActivitySmithClient:
         deadline: float,
     ) -> JsonObject:
         """One try: wait for nothing, spend the budget if the endpoint is in it, send."""
+        self._transport.refuse_unusable_key()
         if (wait := self.budget.wait_time(scope=endpoint.scope)) > 0:
             raise ActivitySmithBudgetExhaustedError(wait)
         if endpoint.shared:

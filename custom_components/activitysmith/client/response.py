@@ -3,7 +3,8 @@
 Whatever a server sends (any status from 100 to 999, any headers, any bytes),
 `read_answer` returns the JSON object of a 2xx or raises one `ActivitySmithError` whose
 message is short and readable: bodies are decoded leniently and the server's words are
-cut to `MAX_MESSAGE`. Like the client, this module imports nothing from Home Assistant.
+cut to `MAX_MESSAGE`. Every text the server sends back, in an error or a success, is
+redacted: an answer that echoes the API key never carries it further. Like the client, this module imports nothing from Home Assistant.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def read_answer(
                 f"ActivitySmith answered {endpoint} with a body that is not a JSON "
                 "object"
             )
-        return payload
+        return _redact_all(payload, redact)
     if status < 400:
         raise ActivitySmithResponseError(
             f"ActivitySmith answered {endpoint} with an unexpected status {status}"
@@ -106,6 +107,41 @@ def _readable(redact: Callable[[str], str], value: object) -> str:
     return text if len(text) <= MAX_MESSAGE else f"{text[: MAX_MESSAGE - 1]}…"
 
 
+def _redact_all(payload: JsonObject, redact: Callable[[str], str]) -> JsonObject:
+    """A copy of `payload` whose every string (names included) is redacted.
+
+    Walked with a stack of its own, not by recursion: a JSON nested as deep as the
+    parser allows must not exhaust Python's stack here.
+    """
+    root: JsonObject = {}
+    pending: list[tuple[dict[str, Any] | list[Any], dict[str, Any] | list[Any]]] = [
+        (payload, root)
+    ]
+    while pending:
+        source, target = pending.pop()
+        if isinstance(source, dict) and isinstance(target, dict):
+            for name, value in source.items():
+                target[redact(name)] = _redacted_copy(value, redact, pending)
+        elif isinstance(source, list) and isinstance(target, list):
+            target.extend(_redacted_copy(value, redact, pending) for value in source)
+    return root
+
+
+def _redacted_copy(
+    value: object,
+    redact: Callable[[str], str],
+    pending: list[tuple[dict[str, Any] | list[Any], dict[str, Any] | list[Any]]],
+) -> object:
+    """A redacted string, the value itself, or an empty container filled later."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict | list):
+        copy: dict[str, Any] | list[Any] = {} if isinstance(value, dict) else []
+        pending.append((value, copy))
+        return copy
+    return value
+
+
 def _phrase(status: int) -> str:
     """The reason phrase of a status, also for those Python does not know (520...)."""
     try:
@@ -118,7 +154,9 @@ def _parse_json(body: bytes) -> object:
     """The JSON in `body`, or None when it holds none (empty, not JSON, not UTF-8)."""
     try:
         return json.loads(body) if body else None
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    # UnicodeDecodeError and JSONDecodeError are ValueErrors; nesting deeper than the
+    # parser's stack raises RecursionError.
+    except ValueError, RecursionError:
         return None
 
 

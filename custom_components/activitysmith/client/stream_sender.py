@@ -68,6 +68,7 @@ class StreamSender:
         """
         if self.closed:
             raise ActivitySmithClosedError
+        self._transport.refuse_unusable_key()
         budget = self._transport.budget
         if not self.queue.busy(request.stream_key) and budget.try_spend(
             stream=request.is_update

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import logging
 import time
 from typing import Any, Final
+import unicodedata
 from urllib.parse import quote
 
 import aiohttp
@@ -27,6 +28,7 @@ from .errors import (
     ActivitySmithRateLimitError,
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
+    ActivitySmithUnusableKeyError,
 )
 from .response import JsonObject, read_answer
 
@@ -80,6 +82,7 @@ class Transport:
         """Keep what every request needs; nothing is sent yet."""
         self._session = session
         self._api_key = api_key
+        self._key_unusable = has_control_character(api_key)
         self._headers = {
             "Authorization": f"Bearer {api_key}",
             "Accept": "application/json",
@@ -102,6 +105,7 @@ class Transport:
 
         A 429 also pauses what it names: the shared budget, or this endpoint.
         """
+        self.refuse_unusable_key()
         timeout = self._timeout
         if deadline is not None:
             timeout = max(0.1, min(timeout, deadline - time.monotonic()))
@@ -139,6 +143,15 @@ class Transport:
             self.budget.pause(wait, endpoint.scope)
             raise
 
+    def refuse_unusable_key(self) -> None:
+        """Raise `ActivitySmithUnusableKeyError` if the key holds a control character.
+
+        Called before a request spends the budget: such a key is never sent (aiohttp
+        would refuse a line break in a header, and pass a tab or NUL on).
+        """
+        if self._key_unusable:
+            raise ActivitySmithUnusableKeyError
+
     def _count_resends(self, endpoint: Endpoint) -> aiohttp.ClientMiddlewareType:
         """A middleware that counts aiohttp's silent re-send of a request on the wire."""
         sent = 0
@@ -166,6 +179,11 @@ class Transport:
     def _redact(self, text: str) -> str:
         """Never let the key travel inside a message, even if a server echoes it."""
         return text.replace(self._api_key, "**REDACTED**") if self._api_key else text
+
+
+def has_control_character(text: str) -> bool:
+    """Whether `text` holds a control character (C0, DEL, C1) or a line separator."""
+    return any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in text)
 
 
 def is_transient(err: ActivitySmithError) -> bool:

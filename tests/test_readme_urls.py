@@ -1,0 +1,57 @@
+"""The README's sentences about URLs say what the validators accept, no more, no less."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+
+import pytest
+import voluptuous as vol
+
+from custom_components.activitysmith.validators import HTTPS_URL, OPEN_URL
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+SCHEMES = ["http", "https", "shortcuts", "ftp", "tel", "mailto", "file", "myapp"]
+
+
+def accepted(validate: object) -> set[str]:
+    """The schemes of SCHEMES whose URL (with a host) `validate` lets through."""
+    schemes = set()
+    for scheme in SCHEMES:
+        try:
+            validate(f"{scheme}://run-shortcut/x?name=y")  # type: ignore[operator]
+        except vol.Invalid:
+            continue
+        schemes.add(scheme)
+    return schemes
+
+
+def named_in(sentence: str) -> set[str]:
+    """The schemes a README sentence names (`https://`...)."""
+    return set(re.findall(r"`([a-z]+)://", sentence))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "validate"),
+    [
+        (r"`open_url` takes (.*?);", OPEN_URL),
+        (r"webhooks take (`[^)]*)\)", HTTPS_URL),
+        (r"`media` \((.*?)\)", HTTPS_URL),
+        (r"`redirection` \((.*?)\)", OPEN_URL),
+    ],
+)
+def test_each_url_sentence_names_the_schemes_the_code_accepts(
+    pattern: str, validate: object
+) -> None:
+    """Readers rely on these: a dashboard's http:// link works, ftp:// does not."""
+    match = re.search(pattern, README, re.DOTALL)
+    assert match, pattern
+    assert named_in(match.group(1)) == accepted(validate)
+
+
+def test_a_url_without_a_host_is_refused_as_the_readme_says() -> None:
+    """ "with a host": shortcuts:run-shortcut is not enough."""
+    assert "URL with a host" in README
+    for url in ("shortcuts:run-shortcut?name=x", "https:///path", "http://"):
+        with pytest.raises(vol.Invalid):
+            OPEN_URL(url)
