@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+import logging
 import re
 from typing import Any
 from unittest.mock import patch
@@ -10,6 +11,7 @@ from unittest.mock import patch
 from aiohttp import ClientResponse
 from homeassistant.const import CONF_API_KEY, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import frame
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -27,12 +29,138 @@ from custom_components.activitysmith.config_flow import unique_id_for
 from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.webhook import CONF_WEBHOOK_ID
 
+from .api_contract_exemptions import EXEMPT
+from .openapi_contract import RecordedCalls, published_contract
+
 API_KEY = "ask_test_0123456789abcdef"
 OTHER_API_KEY = "ask_other_fedcba9876543210"
 # The key check ends a random, never-used stream; a valid key gets 404 for it.
 KEY_CHECK_URL = re.compile(
     re.escape(f"{API_BASE_URL}/live-activity/stream/home-assistant-key-check-") + ".*"
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers the guards below read."""
+    config.addinivalue_line(
+        "markers",
+        "expect_usage_report: the test makes Home Assistant report a usage by "
+        "activitysmith on purpose; the usage-report guard fails it if none comes",
+    )
+    config.addinivalue_line(
+        "markers",
+        "api_contract_exempt(reason, strict=True): the test sends, on purpose, "
+        "requests the published OpenAPI spec refuses; the contract guard fails it "
+        "if none does (unless strict=False)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Exempt the client tests listed in api_contract_exemptions, each with its reason."""
+    for item in items:
+        function_id = item.nodeid.split("[", 1)[0]
+        if function_id in EXEMPT:
+            reason, options = EXEMPT[function_id]
+            item.add_marker(pytest.mark.api_contract_exempt(reason, **options))
+
+
+class UsageReports(logging.Handler):
+    """The records `homeassistant.helpers.frame` logs while a test runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record."""
+        self.records.append(record)
+
+    def ours(self) -> list[str]:
+        """The reported messages that name this integration."""
+        return [
+            message
+            for record in self.records
+            if DOMAIN in (message := record.getMessage())
+        ]
+
+
+def usage_report_verdict(reports: UsageReports, *, expected: bool) -> None:
+    """Fail on a usage report naming the integration, or on none if one is expected."""
+    ours = reports.ours()
+    if ours and not expected:
+        pytest.fail(
+            "Home Assistant reported a usage by activitysmith:\n"
+            + "\n".join(f"  - {message}" for message in ours),
+            pytrace=False,
+        )
+    if expected and not ours:
+        pytest.fail(
+            "marked expect_usage_report, but Home Assistant reported no usage "
+            "by activitysmith",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
+def usage_report_guard(request: pytest.FixtureRequest) -> Generator[UsageReports]:
+    """Fail the test if Home Assistant's frame helper reports a usage by us.
+
+    Frame reports each usage once per process; the reported set is cleared first
+    so every test that makes the usage is caught, not only the first one.
+    """
+    frame._REPORTED_INTEGRATIONS.clear()
+    reports = UsageReports()
+    logger = logging.getLogger(frame.__name__)
+    logger.addHandler(reports)
+    try:
+        yield reports
+    finally:
+        logger.removeHandler(reports)
+    expected = request.node.get_closest_marker("expect_usage_report") is not None
+    usage_report_verdict(reports, expected=expected)
+
+
+def api_contract_verdict(
+    calls: list[tuple[Any, ...]], exempt: pytest.Mark | None
+) -> None:
+    """Fail on requests the OpenAPI spec refuses, unless the test is exempt."""
+    violations = published_contract().violations(calls)
+    if exempt is None:
+        if violations:
+            pytest.fail(
+                "requests the published OpenAPI spec refuses:\n"
+                + "\n".join(violations),
+                pytrace=False,
+            )
+        return
+    reason = exempt.args[0] if exempt.args else exempt.kwargs.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        pytest.fail("api_contract_exempt needs a reason string", pytrace=False)
+    if not violations and exempt.kwargs.get("strict", True):
+        pytest.fail(
+            f"marked api_contract_exempt({reason!r}), but every request conforms "
+            "to the spec: drop the marker",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
+def api_contract(request: pytest.FixtureRequest) -> Generator[RecordedCalls | None]:
+    """Check every request the mocked API received against the OpenAPI spec.
+
+    Only for tests that use `aioclient_mock`. The calls are recorded here, so a test
+    that clears `mock_calls` is still checked for what it sent before.
+    """
+    if "aioclient_mock" not in request.fixturenames:
+        yield None
+        return
+    mocker: AiohttpClientMocker = request.getfixturevalue("aioclient_mock")
+    calls = RecordedCalls(mocker.mock_calls)
+    mocker.mock_calls = calls
+    yield calls
+    api_contract_verdict(
+        calls.every, request.node.get_closest_marker("api_contract_exempt")
+    )
 
 
 @pytest.fixture
