@@ -341,3 +341,108 @@ async def test_the_bench_and_the_ui_check_redirect_the_constant_the_client_reads
     with patch.object(module, constant, fake):
         client = ActivitySmithClient(async_get_clientsession(hass), "key")
     assert repr(client) == f"ActivitySmithClient(base_url={fake!r})"
+
+
+# Every rule of the Integration Quality Scale as Home Assistant lists it today.
+QUALITY_SCALE_RULES = [
+    "action-exceptions",
+    "action-setup",
+    "appropriate-polling",
+    "async-dependency",
+    "brands",
+    "common-modules",
+    "config-entry-unloading",
+    "config-flow",
+    "config-flow-test-coverage",
+    "dependency-transparency",
+    "devices",
+    "diagnostics",
+    "discovery",
+    "discovery-update-info",
+    "docs-actions",
+    "docs-conditions",
+    "docs-configuration-parameters",
+    "docs-data-update",
+    "docs-examples",
+    "docs-high-level-description",
+    "docs-installation-instructions",
+    "docs-installation-parameters",
+    "docs-known-limitations",
+    "docs-removal-instructions",
+    "docs-supported-devices",
+    "docs-supported-functions",
+    "docs-triggers",
+    "docs-troubleshooting",
+    "docs-use-cases",
+    "dynamic-devices",
+    "entity-category",
+    "entity-device-class",
+    "entity-disabled-by-default",
+    "entity-event-setup",
+    "entity-translations",
+    "entity-unavailable",
+    "entity-unique-id",
+    "exception-translations",
+    "has-entity-name",
+    "icon-translations",
+    "inject-websession",
+    "integration-owner",
+    "log-when-unavailable",
+    "parallel-updates",
+    "reauthentication-flow",
+    "reconfiguration-flow",
+    "repair-issues",
+    "runtime-data",
+    "stale-devices",
+    "strict-typing",
+    "test-before-configure",
+    "test-before-setup",
+    "test-coverage",
+    "unique-config-entry",
+]
+
+
+def quality_scale_status() -> dict[str, str]:
+    rules = load_yaml_dict(str(INTEGRATION / "quality_scale.yaml"))["rules"]
+    return {
+        name: rule if isinstance(rule, str) else rule["status"]
+        for name, rule in rules.items()
+    }
+
+
+def test_quality_scale_lists_every_rule_with_a_reason_for_each_exemption() -> None:
+    rules = load_yaml_dict(str(INTEGRATION / "quality_scale.yaml"))["rules"]
+    assert sorted(rules) == sorted(QUALITY_SCALE_RULES)
+    for name, rule in rules.items():
+        if not isinstance(rule, str):
+            assert rule["status"] in ("done", "exempt"), name
+            assert rule.get("comment"), name
+
+
+def test_quality_scale_claims_no_exemption_the_code_contradicts() -> None:
+    """What the code has cannot be exempt: an options flow, new devices, categories."""
+    status = quality_scale_status()
+    source = {path.name: path.read_text() for path in INTEGRATION.rglob("*.py")}
+    if "async_get_options_flow" in source["config_flow.py"]:
+        assert status["docs-configuration-parameters"] == "done"
+    if "async_get_supported_subentry_types" in source["config_flow.py"]:
+        assert status["dynamic-devices"] == "done"
+    if any("_attr_entity_category" in text for text in source.values()):
+        assert status["entity-category"] == "done"
+    if any("_attr_device_class" in text for text in source.values()):
+        assert status["entity-device-class"] == "done"
+    assert all(
+        value == "done"
+        for name, value in status.items()
+        if name
+        not in {
+            "appropriate-polling",
+            "discovery",
+            "discovery-update-info",
+            "docs-conditions",
+            "docs-triggers",
+            "entity-disabled-by-default",
+            "entity-unavailable",
+            "log-when-unavailable",
+        }
+    )
