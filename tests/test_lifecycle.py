@@ -642,3 +642,67 @@ async def test_an_older_store_with_too_many_ended_streams_is_trimmed_at_load(
     assert len(kept) == 100
     assert min(kept) == "s050"
     assert len(stream_sensors(hass, mock_config_entry)) == 100
+
+
+async def test_a_failing_show_condition_sends_nothing_and_says_why(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The show template's error is on the sensor; nothing starts."""
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("sensor.power", "12")
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "sensor.power",
+        when={"show_template": "{{ states('sensor.power') | float > none_var.x }}"},
+    )
+    await settle(hass, loaded_entry)
+    assert server.received == []
+    assert hass.states.get("sensor.power_live_activity").attributes["error"]
+
+
+async def test_an_end_whose_final_content_fails_still_ends_the_activity(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Nothing is left on the Lock Screen because a final message did not render."""
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("binary_sensor.door", "on", {"device_class": "door"})
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "binary_sensor.door",
+        content={"message": "{{ 'Open' if state == 'on' else none_var.x }}"},
+    )
+    await settle(hass, loaded_entry)
+    hass.states.async_set("binary_sensor.door", "off", {"device_class": "door"})
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert "content_state" not in (server.sent("DELETE")[0] or {})
+    sensor = hass.states.get("sensor.door_live_activity")
+    assert sensor.attributes["status"] == "ended"
+    assert sensor.attributes["error"]
+
+
+async def test_a_state_that_neither_shows_nor_ends_holds_the_phone(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """With both lists set, any other state changes nothing on the phone."""
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("vacuum.robot", "cleaning")
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "vacuum.robot",
+        when={"show_states": ["cleaning"], "end_states": ["docked"]},
+    )
+    await settle(hass, loaded_entry)
+    hass.states.async_set("vacuum.robot", "error")
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert server.running
