@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Generator
 from datetime import timedelta
 from functools import partial
+import itertools
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -707,3 +708,60 @@ async def test_a_state_that_neither_shows_nor_ends_holds_the_phone(
     await settle(hass, loaded_entry)
     assert [method for method, _, _ in server.received] == ["PUT"]
     assert server.running
+
+
+ENDINGS = ("rename", "remove", "reload", "restart")
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(ENDINGS)))
+async def test_endings_in_any_order_leave_exactly_the_promised_entities(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    entity_registry: er.EntityRegistry,
+    hass_storage: dict[str, Any],
+    order: tuple[str, ...],
+) -> None:
+    """A renamed stream sensor, a removed tracked entity, a reload and a restart."""
+    server = StreamServer(aioclient_mock)
+    aioclient_mock.put(WASHER_URL, json=stream_answer("started", "act-1"))
+    await act(
+        hass,
+        "stream_live_activity",
+        {"stream_key": "washer", "title": "W", "type": "progress", "percentage": 5},
+    )
+    hass.states.async_set("input_boolean.alarm", "on")
+    subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    for ending in order:
+        if ending == "rename":
+            entity_registry.async_update_entity(
+                "sensor.activitysmith_washer", new_entity_id="sensor.washer_on_phone"
+            )
+        elif ending == "remove":
+            hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
+        elif ending == "reload":
+            assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+        else:  # a restart: everything saved, then read back by a new set-up
+            assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+            await hass.async_block_till_done()
+            hass.data.pop(f"{DOMAIN}_trackers", None)
+            assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+        await settle(hass, loaded_entry)
+    entities = sorted(
+        registered.entity_id
+        for registered in er.async_entries_for_config_entry(
+            entity_registry, loaded_entry.entry_id
+        )
+    )
+    assert entities == [
+        "event.activitysmith_button_pressed",
+        "notify.activitysmith_push_notification",
+        "sensor.activitysmith_live_activity",
+        "sensor.washer_on_phone",
+    ]
+    assert hass.states.get("sensor.washer_on_phone").state == "act-1"
+    assert set(loaded_entry.runtime_data.activities.streams) == {"washer"}
+    assert [method for method, key, _ in server.received if key.startswith("ha-")][
+        -1
+    ] == "DELETE"
