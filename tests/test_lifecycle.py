@@ -7,9 +7,7 @@ core with only the network mocked.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
 from datetime import timedelta
-from functools import partial
 import itertools
 import logging
 from typing import Any
@@ -27,7 +25,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMockResponse,
 )
 
-from custom_components.activitysmith.client import API_BASE_URL, RequestBudget
+from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 
 from .client_support import until
@@ -43,25 +41,17 @@ from .conftest import (
     setup_integration,
     stream_answer,
 )
-from .tracked_support import StreamServer, add_tracked
+from .tracked_support import (
+    StreamServer,
+    add_tracked,
+    quick_budget,  # noqa: F401 (a fixture)
+    settle,
+)
 
 WASHER_URL = f"{API_BASE_URL}/live-activity/stream/washer"
 
 
-@pytest.fixture(autouse=True)
-def quick_budget() -> Generator[None]:
-    """No pacing: what is sent depends on what happened, not on the clock."""
-    with patch(
-        "custom_components.activitysmith.models.RequestBudget",
-        partial(RequestBudget, limit=1000, window=1.0, stream_spacing=0.0),
-    ):
-        yield
-
-
-async def settle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await hass.async_block_till_done(wait_background_tasks=True)
-    await entry.runtime_data.client.async_wait_for_streams()
-    await hass.async_block_till_done(wait_background_tasks=True)
+pytestmark = pytest.mark.usefixtures("quick_budget")
 
 
 def held_answer(
@@ -77,6 +67,24 @@ def held_answer(
 
     aioclient_mock.request(method, url, side_effect=slow)
     return on_the_wire, release
+
+
+async def start_washer(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The washer stream runs as act-1, its sensor sensor.activitysmith_washer."""
+    aioclient_mock.put(WASHER_URL, json=stream_answer("started", "act-1"))
+    await act(
+        hass,
+        "stream_live_activity",
+        {
+            "stream_key": "washer",
+            "title": "Washer",
+            "type": "progress",
+            "percentage": 10,
+        },
+    )
+    await hass.async_block_till_done()
 
 
 # 1. Reauth and reconfigure
@@ -147,18 +155,7 @@ async def test_a_renamed_stream_sensor_keeps_its_stream(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """After a rename in the UI, a partial update still completes from the stream."""
-    aioclient_mock.put(WASHER_URL, json=stream_answer("started", "act-1"))
-    await act(
-        hass,
-        "stream_live_activity",
-        {
-            "stream_key": "washer",
-            "title": "Washer",
-            "type": "progress",
-            "percentage": 10,
-        },
-    )
-    await hass.async_block_till_done()
+    await start_washer(hass, aioclient_mock)
     entity_registry.async_update_entity(
         "sensor.activitysmith_washer", new_entity_id="sensor.washer_on_phone"
     )
@@ -181,18 +178,7 @@ async def test_deleting_a_stream_sensor_still_forgets_its_stream(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A real removal is the user's way to forget a stream."""
-    aioclient_mock.put(WASHER_URL, json=stream_answer("started", "act-1"))
-    await act(
-        hass,
-        "stream_live_activity",
-        {
-            "stream_key": "washer",
-            "title": "Washer",
-            "type": "progress",
-            "percentage": 10,
-        },
-    )
-    await hass.async_block_till_done()
+    await start_washer(hass, aioclient_mock)
     entity_registry.async_remove("sensor.activitysmith_washer")
     await hass.async_block_till_done()
     assert "washer" not in loaded_entry.runtime_data.activities.streams

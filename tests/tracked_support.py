@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Generator
+from functools import partial
 import re
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -16,7 +20,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 import voluptuous as vol
 
-from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.client import API_BASE_URL, RequestBudget
 from custom_components.activitysmith.tracked.config import SUBENTRY_TYPE
 
 from .conftest import stream_answer
@@ -160,3 +164,20 @@ def suggested(result: Any) -> dict[str, Any]:
         elif getattr(key, "default", vol.UNDEFINED) is not vol.UNDEFINED:
             values[str(key)] = key.default()
     return values
+
+
+@pytest.fixture
+def quick_budget() -> Generator[None]:
+    """No pacing: what is sent depends on what happened, not on the clock."""
+    with patch(
+        "custom_components.activitysmith.models.RequestBudget",
+        partial(RequestBudget, limit=1000, window=1.0, stream_spacing=0.0),
+    ):
+        yield
+
+
+async def settle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Let the entry's tracked entities and stream queue finish what they started."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await entry.runtime_data.client.async_wait_for_streams()
+    await hass.async_block_till_done(wait_background_tasks=True)
