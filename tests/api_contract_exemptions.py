@@ -24,36 +24,6 @@ _QUEUE = (
 )
 
 EXEMPT: dict[str, tuple[str, dict[str, Any]]] = {
-    # tests/test_api.py
-    "tests/test_api.py::test_each_endpoint_sends_json_with_bearer_key_and_user_agent": (
-        "client test: a placeholder body ({'a': 1}) shows the body is sent as JSON "
-        "unchanged on every endpoint",
-        {},
-    ),
-    "tests/test_api.py::test_path_segments_are_escaped": (
-        "client test: stream key 'a/b' (refused by the spec's pattern) shows a slash "
-        "is quoted and cannot reach another endpoint",
-        {},
-    ),
-    "tests/test_api.py::test_error_statuses_map_to_typed_exceptions": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_api.py::test_rate_limit_reads_retry_after_seconds": (_PLACEHOLDER, {}),
-    "tests/test_api.py::test_rate_limit_reads_retry_after_http_date": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_api.py::test_timeout_and_connection_errors": (_PLACEHOLDER, {}),
-    "tests/test_api.py::test_success_without_a_json_object_is_a_response_error": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_api.py::test_key_never_appears_in_errors_or_repr": (_PLACEHOLDER, {}),
-    "tests/test_api.py::test_close_sends_waiting_ends_and_drops_waiting_updates": (
-        _QUEUE,
-        {},
-    ),
     # tests/test_client_contract.py
     "tests/test_client_contract.py::test_base_url_user_agent_and_timeout_options_shape_every_request": (
         "client test: the base_url option points the client at https://proxy.example/api, "
