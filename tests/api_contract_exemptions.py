@@ -23,70 +23,7 @@ _QUEUE = (
     "requests apart; it checks order and timing, not content"
 )
 
-EXEMPT: dict[str, tuple[str, dict[str, Any]]] = {
-    # tests/test_client_contract.py
-    "tests/test_client_contract.py::test_base_url_user_agent_and_timeout_options_shape_every_request": (
-        "client test: the base_url option points the client at https://proxy.example/api, "
-        "not the spec's server",
-        {},
-    ),
-    "tests/test_client_contract.py::test_no_call_waits_longer_than_the_action_deadline_but_queued_sends_may": (
-        _QUEUE,
-        {},
-    ),
-    "tests/test_client_contract.py::test_only_endpoints_in_the_vendors_shared_limit_spend_the_budget": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_only_requests_safe_to_repeat_are_retried_after_a_server_error": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_a_failure_is_remembered_under_its_endpoint_with_its_details": (
-        _PLACEHOLDER,
-        {"strict": False},
-    ),
-    "tests/test_client_contract.py::test_a_404_means_no_recipient_for_deliveries_and_not_found_for_lookups": (
-        _PLACEHOLDER,
-        {"strict": False},
-    ),
-    "tests/test_client_contract.py::test_a_429_on_a_stream_request_pauses_the_shared_budget_and_queues_it": (
-        _QUEUE,
-        {"strict": False},
-    ),
-    "tests/test_client_contract.py::test_each_status_range_reads_as_an_answer_or_its_error": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_an_error_without_a_body_is_named_by_its_status": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_a_long_server_message_is_cut_to_300_characters": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_only_a_429_naming_both_numbers_is_the_live_activity_limit": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_a_retry_after_date_in_the_past_means_now": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_a_start_answer_needs_an_activity_id_and_a_number_becomes_text": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_the_key_is_replaced_by_a_marker_wherever_the_server_echoes_it": (
-        _PLACEHOLDER,
-        {},
-    ),
-    "tests/test_client_contract.py::test_a_body_that_is_not_an_object_is_named_in_the_error": (
-        _PLACEHOLDER,
-        {},
-    ),
-}
+EXEMPT: dict[str, tuple[str, dict[str, Any]]] = {}
 # Every test of the stream-queue module drives the queue with placeholder bodies.
 for _name in (
     "test_a_queued_update_goes_once_the_budget_allows_and_not_before",
