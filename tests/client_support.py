@@ -57,3 +57,57 @@ async def until(condition: Callable[[], bool], seconds: float = 3.0) -> None:
 async def settle(seconds: float = 0.05) -> None:
     """Let the event loop run a moment (for checking that something does not happen)."""
     await asyncio.sleep(seconds)
+
+
+# Minimal bodies the published OpenAPI spec accepts, for tests of the client itself.
+# What such a test checks is how a request goes or how its answer is read, not what
+# the body holds; `n` tells the calls of one test apart (0 to 100). Each call makes a
+# new dict, so a test may compare what reached the server with a body it made.
+
+
+def content_state(n: int = 1) -> dict[str, Any]:
+    """A progress content state: every type needs a title; `n` is the percentage."""
+    return {"title": "T", "type": "progress", "percentage": n}
+
+
+def stream_body(n: int = 1) -> dict[str, Any]:
+    """PUT /live-activity/stream/{key}, or the optional body of its DELETE."""
+    return {"content_state": content_state(n)}
+
+
+def start_body(n: int = 1) -> dict[str, Any]:
+    """POST /live-activity/start."""
+    return {"content_state": content_state(n)}
+
+
+def change_body(n: int = 1, activity_id: str = "act-1") -> dict[str, Any]:
+    """POST /live-activity/update or /live-activity/end."""
+    return {"activity_id": activity_id, "content_state": content_state(n)}
+
+
+def push_body(n: int = 1) -> dict[str, Any]:
+    """POST /push-notification (and PUT /push-notification/{id})."""
+    return {"title": f"T{n}"}
+
+
+def badge_body(n: int = 1) -> dict[str, Any]:
+    """POST /badge."""
+    return {"badge": n}
+
+
+def metric_body(n: int = 1) -> dict[str, Any]:
+    """POST /metrics/{key}/value."""
+    return {"value": n}
+
+
+# The body each client method takes, by the method's name.
+VALID_BODY: dict[str, Callable[[int], dict[str, Any]]] = {
+    "start_live_activity": start_body,
+    "update_live_activity": change_body,
+    "end_live_activity": change_body,
+    "put_stream": stream_body,
+    "end_stream": stream_body,
+    "send_push_notification": push_body,
+    "set_badge": badge_body,
+    "update_metric_value": metric_body,
+}

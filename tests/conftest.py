@@ -29,7 +29,6 @@ from custom_components.activitysmith.config_flow import unique_id_for
 from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.webhook import CONF_WEBHOOK_ID
 
-from .api_contract_exemptions import EXEMPT
 from .openapi_contract import RecordedCalls, published_contract
 
 API_KEY = "ask_test_0123456789abcdef"
@@ -53,15 +52,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "requests the published OpenAPI spec refuses; the contract guard fails it "
         "if none does (unless strict=False)",
     )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Exempt the client tests listed in api_contract_exemptions, each with its reason."""
-    for item in items:
-        function_id = item.nodeid.split("[", 1)[0]
-        if function_id in EXEMPT:
-            reason, options = EXEMPT[function_id]
-            item.add_marker(pytest.mark.api_contract_exempt(reason, **options))
 
 
 class UsageReports(logging.Handler):

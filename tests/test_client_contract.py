@@ -39,7 +39,16 @@ from custom_components.activitysmith.client import (
     http,
 )
 
-from .client_support import FakeClock, InstantWaits
+from .client_support import (
+    FakeClock,
+    InstantWaits,
+    badge_body,
+    change_body,
+    metric_body,
+    push_body,
+    start_body,
+    stream_body,
+)
 from .conftest import API_KEY, answer_in_turn
 
 # The real backoff, read before conftest's autouse fixture makes retries instant.
@@ -90,6 +99,10 @@ async def test_a_client_without_options_talks_to_activitysmith_as_a_json_client(
     )
 
 
+@pytest.mark.api_contract_exempt(
+    "the base_url option points the client at https://proxy.example/api, which is "
+    "not the spec's server"
+)
 async def test_base_url_user_agent_and_timeout_options_shape_every_request(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
@@ -136,8 +149,8 @@ async def test_no_call_waits_longer_than_the_action_deadline_but_queued_sends_ma
     aioclient_mock.put(STREAM_URL, json=OK)
     client = make_client(timeout=60, budget=RequestBudget(stream_spacing=0.2))
 
-    await client.put_stream("washer", {"v": 1})
-    assert (await client.put_stream("washer", {"v": 2}))["queued"]
+    await client.put_stream("washer", stream_body(1))
+    assert (await client.put_stream("washer", stream_body(2)))["queued"]
     await client.async_wait_for_streams()
 
     direct, queued = (
@@ -185,7 +198,7 @@ def endpoint_id(endpoint: Endpoint) -> str:
 DIRECT = [
     Endpoint(
         "start_live_activity",
-        ({},),
+        (start_body(),),
         "POST",
         f"{API_BASE_URL}/live-activity/start",
         "POST /live-activity/start",
@@ -195,7 +208,7 @@ DIRECT = [
     ),
     Endpoint(
         "update_live_activity",
-        ({},),
+        (change_body(),),
         "POST",
         f"{API_BASE_URL}/live-activity/update",
         "POST /live-activity/update",
@@ -205,7 +218,7 @@ DIRECT = [
     ),
     Endpoint(
         "end_live_activity",
-        ({},),
+        (change_body(),),
         "POST",
         f"{API_BASE_URL}/live-activity/end",
         "POST /live-activity/end",
@@ -215,7 +228,7 @@ DIRECT = [
     ),
     Endpoint(
         "send_push_notification",
-        ({},),
+        (push_body(),),
         "POST",
         PUSH_URL,
         "POST /push-notification",
@@ -225,7 +238,7 @@ DIRECT = [
     ),
     Endpoint(
         "set_badge",
-        ({},),
+        (badge_body(),),
         "POST",
         BADGE_URL,
         "POST /badge",
@@ -235,7 +248,7 @@ DIRECT = [
     ),
     Endpoint(
         "update_metric_value",
-        ("temp", {}),
+        ("temp", metric_body()),
         "POST",
         f"{API_BASE_URL}/metrics/temp/value",
         "POST /metrics/*/value",
@@ -248,7 +261,7 @@ DIRECT = [
 STREAMS = [
     Endpoint(
         "put_stream",
-        ("washer", {}),
+        ("washer", stream_body()),
         "PUT",
         STREAM_URL,
         "PUT /live-activity/stream/*",
@@ -413,7 +426,7 @@ async def test_a_paused_endpoint_refuses_however_short_the_pause(
 @pytest.mark.parametrize(
     ("method", "args", "verb"),
     [
-        ("put_stream", ("washer", {"v": 1}), "PUT"),
+        ("put_stream", ("washer", stream_body()), "PUT"),
         ("end_stream", ("washer",), "DELETE"),
     ],
 )
@@ -528,7 +541,7 @@ async def test_a_closed_client_sends_nothing_new(
     client = make_client()
     await client.async_close()
     with pytest.raises(ActivitySmithClosedError):
-        await client.put_stream("washer", {"v": 1})
+        await client.put_stream("washer", stream_body())
     with pytest.raises(ActivitySmithClosedError):
         await client.end_stream("washer")
     assert aioclient_mock.call_count == 0
@@ -559,9 +572,9 @@ async def redirecting_api(socket_enabled: None) -> AsyncGenerator[str]:
 @pytest.mark.parametrize(
     ("method", "args", "spent"),
     [
-        ("send_push_notification", ({},), 2),
-        ("update_metric_value", ("temp", {}), 2),
-        ("set_badge", ({},), 0),
+        ("send_push_notification", (push_body(),), 2),
+        ("update_metric_value", ("temp", metric_body()), 2),
+        ("set_badge", (badge_body(),), 0),
     ],
 )
 async def test_a_request_aiohttp_sends_twice_spends_the_shared_budget_twice(
@@ -602,10 +615,10 @@ async def test_each_status_range_reads_as_an_answer_or_its_error(
     aioclient_mock.post(PUSH_URL, status=status, json={"success": True})
     client = make_client()
     if expected is None:
-        assert await client.send_push_notification({}) == {"success": True}
+        assert await client.send_push_notification(push_body()) == {"success": True}
         return
     with pytest.raises(ActivitySmithError) as raised:
-        await client.send_push_notification({})
+        await client.send_push_notification(push_body())
     assert type(raised.value) is expected
     if expected is ActivitySmithResponseError:
         assert str(raised.value) == (
@@ -627,7 +640,7 @@ async def test_an_error_without_a_body_is_named_by_its_status(
     """The reason phrase, or "HTTP <status>" for one Python does not know."""
     aioclient_mock.post(PUSH_URL, status=status, text="")
     with pytest.raises(ActivitySmithApiError) as raised:
-        await make_client().send_push_notification({})
+        await make_client().send_push_notification(push_body())
     assert (raised.value.error, raised.value.message) == (error, "")
     assert str(raised.value) == f"ActivitySmith answered {status}: {error}"
 
@@ -647,7 +660,7 @@ async def test_a_long_server_message_is_cut_to_300_characters(
     words = "x" * length
     aioclient_mock.post(PUSH_URL, status=400, json={"error": "x", "message": words})
     with pytest.raises(ActivitySmithBadRequestError) as raised:
-        await make_client().send_push_notification({})
+        await make_client().send_push_notification(push_body())
     message = raised.value.message
     assert len(message) == expected_length
     assert message == (f"{words[:299]}…" if cut else words)
@@ -675,7 +688,7 @@ async def test_only_a_429_naming_both_numbers_is_the_live_activity_limit(
         json={"error": "Too many", **details},
     )
     with pytest.raises(ActivitySmithApiError) as raised:
-        await make_client().start_live_activity({})
+        await make_client().start_live_activity(start_body())
     assert type(raised.value) is expected
 
 
@@ -690,7 +703,7 @@ async def test_a_retry_after_date_in_the_past_means_now(
         headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"},
     )
     with pytest.raises(ActivitySmithRateLimitError) as raised:
-        await make_client().set_badge({})
+        await make_client().set_badge(badge_body())
     assert raised.value.retry_after == 0.0
 
 
@@ -712,12 +725,12 @@ async def test_a_start_answer_needs_an_activity_id_and_a_number_becomes_text(
     client = make_client()
     if expected is None:
         with pytest.raises(ActivitySmithResponseError) as raised:
-            await client.start_live_activity({})
+            await client.start_live_activity(start_body())
         assert str(raised.value) == (
             "ActivitySmith answered POST /live-activity/start without an activity id"
         )
     else:
-        answer = await client.start_live_activity({})
+        answer = await client.start_live_activity(start_body())
         assert answer == {"success": True, "activity_id": expected}
 
 
@@ -730,7 +743,7 @@ async def test_the_key_is_replaced_by_a_marker_wherever_the_server_echoes_it(
         PUSH_URL, status=400, json={"error": "Bad", "message": f"key {API_KEY} is bad"}
     )
     with pytest.raises(ActivitySmithBadRequestError) as raised:
-        await make_client().send_push_notification({})
+        await make_client().send_push_notification(push_body())
     assert raised.value.message == "key **REDACTED** is bad"
 
 
@@ -741,7 +754,7 @@ async def test_a_body_that_is_not_an_object_is_named_in_the_error(
     """A 200 with a JSON list is reported as such, naming the endpoint."""
     aioclient_mock.post(PUSH_URL, text="[1, 2]")
     with pytest.raises(ActivitySmithResponseError) as raised:
-        await make_client().send_push_notification({})
+        await make_client().send_push_notification(push_body())
     assert str(raised.value) == (
         "ActivitySmith answered POST /push-notification with a body that is not a "
         "JSON object"

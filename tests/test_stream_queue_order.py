@@ -29,7 +29,7 @@ from custom_components.activitysmith.client import (
     stream_sender,
 )
 
-from .client_support import FakeClock, InstantWaits, settle, until
+from .client_support import FakeClock, InstantWaits, settle, stream_body, until
 from .conftest import answer_in_turn, stream_answer
 
 
@@ -98,9 +98,9 @@ async def test_a_queued_update_goes_once_the_budget_allows_and_not_before(
     aioclient_mock.put(stream_url("dryer"), json=stream_answer("started", "d"))
     aioclient_mock.put(WASHER_URL, json=stream_answer("started", "w"))
 
-    await client.put_stream("dryer", {"v": 1})
+    await client.put_stream("dryer", stream_body(1))
     clock.now = 1000.03
-    queued = await client.put_stream("washer", {"v": 1})
+    queued = await client.put_stream("washer", stream_body(1))
     assert queued["retry_after"] == 1.2  # 1.18 s, in tenths
 
     await settle()
@@ -136,8 +136,8 @@ async def test_a_429_inside_the_queue_pauses_it_as_long_as_the_server_says(
         WASHER_URL,
         [{**RATE_LIMITED, "headers": headers}, {"json": stream_answer("started", "w")}],
     )
-    await client.put_stream("dryer", {"v": 1})
-    await client.put_stream("washer", {"v": 1})
+    await client.put_stream("dryer", stream_body(1))
+    await client.put_stream("washer", stream_body(1))
     clock.now += client.budget.stream_spacing
     await until(lambda: len(aioclient_mock.mock_calls) == 2)
 
@@ -178,7 +178,7 @@ async def test_a_queued_request_that_keeps_failing_is_retried_ever_later(
         [*failures, {"json": stream_answer("started", "w")}],
     )
 
-    assert (await client.put_stream("washer", {"v": 1}))["queued"]
+    assert (await client.put_stream("washer", stream_body(1)))["queued"]
     await until(lambda: bool(heard(client)))
 
     assert instant_waits.timeouts == [2, 4, 8, 16, 32, 60, 60]
@@ -200,9 +200,9 @@ async def test_a_refused_end_goes_again_before_the_newer_update_behind_it(
 
     aioclient_mock.delete(WASHER_URL, side_effect=delete)
     aioclient_mock.put(WASHER_URL, json=stream_answer("started", "w2"))
-    ending = asyncio.create_task(client.end_stream("washer", {"final": 1}))
+    ending = asyncio.create_task(client.end_stream("washer", stream_body(100)))
     await until(lambda: len(aioclient_mock.mock_calls) == 1)
-    assert (await client.put_stream("washer", {"v": 2}))["queued"]
+    assert (await client.put_stream("washer", stream_body(2)))["queued"]
 
     release.set()
     assert (await ending)["queued"]
@@ -237,11 +237,11 @@ async def test_a_queued_end_refused_while_an_update_arrives_keeps_its_place(
     aioclient_mock.put(stream_url("dryer"), json=stream_answer("started", "d"))
     aioclient_mock.delete(WASHER_URL, side_effect=delete)
     aioclient_mock.put(WASHER_URL, json=stream_answer("started", "w2"))
-    await client.put_stream("dryer", {"v": 1})  # streams must now wait 1.21 s
-    await client.put_stream("washer", {"v": 1})
+    await client.put_stream("dryer", stream_body(1))  # streams must now wait 1.21 s
+    await client.put_stream("washer", stream_body(1))
     await client.end_stream("washer")  # the waiting update is moot; the end goes
     await until(lambda: len(aioclient_mock.mock_calls) == 2)
-    await client.put_stream("washer", {"v": 2})
+    await client.put_stream("washer", stream_body(2))
     assert client.streams.pending == {"washer": ["PUT"]}
 
     release.set()
@@ -267,9 +267,9 @@ async def test_a_request_refused_for_good_does_not_hold_up_the_queue(
     aioclient_mock.put(stream_url("tumbler"), json=stream_answer("started", "t"))
     aioclient_mock.put(WASHER_URL, status=400, json={"error": "Bad", "message": "m"})
     aioclient_mock.put(stream_url("dryer"), json=stream_answer("started", "d"))
-    await client.put_stream("tumbler", {"v": 1})
-    assert (await client.put_stream("washer", {"v": 1}))["queued"]
-    assert (await client.put_stream("dryer", {"v": 1}))["queued"]
+    await client.put_stream("tumbler", stream_body(1))
+    assert (await client.put_stream("washer", stream_body(1)))["queued"]
+    assert (await client.put_stream("dryer", stream_body(1)))["queued"]
 
     await until(lambda: len(heard(client)) == 2, seconds=1)
 
@@ -286,8 +286,8 @@ async def test_a_new_end_does_not_wait_for_the_stream_pace(
     client = make_client(budget=RequestBudget(stream_spacing=30))
     aioclient_mock.put(stream_url("dryer"), json=stream_answer("started", "d"))
     aioclient_mock.delete(WASHER_URL, json=stream_answer("ended"))
-    await client.put_stream("dryer", {"v": 1})
-    await client.put_stream("washer", {"v": 1})
+    await client.put_stream("dryer", stream_body(1))
+    await client.put_stream("washer", stream_body(1))
     await settle()
 
     await client.end_stream("washer")
@@ -309,9 +309,9 @@ async def test_closing_sends_the_waiting_end_not_the_first_waiting_update(
     for key in ("tumbler", "dryer", "washer"):
         aioclient_mock.put(stream_url(key), json=stream_answer("started", key))
     aioclient_mock.delete(WASHER_URL, json=stream_answer("ended"))
-    await client.put_stream("tumbler", {"v": 1})  # streams must now wait a minute
-    await client.put_stream("dryer", {"v": 1})
-    await client.put_stream("washer", {"v": 1})
+    await client.put_stream("tumbler", stream_body(1))  # streams must now wait a minute
+    await client.put_stream("dryer", stream_body(1))
+    await client.put_stream("washer", stream_body(1))
     await client.end_stream("washer")
     assert client.streams.pending == {"dryer": ["PUT"], "washer": ["DELETE"]}
 
@@ -383,8 +383,8 @@ async def test_closing_wakes_a_queue_that_waits_for_the_budget(
     """A queue waiting 30 s for the stream pace does not hold closing up."""
     client = make_client(budget=RequestBudget(stream_spacing=30))
     aioclient_mock.put(WASHER_URL, json=stream_answer("started", "w"))
-    await client.put_stream("washer", {"v": 1})
-    await client.put_stream("washer", {"v": 2})
+    await client.put_stream("washer", stream_body(1))
+    await client.put_stream("washer", stream_body(2))
     await settle()
 
     loop = asyncio.get_running_loop()
@@ -410,7 +410,7 @@ async def queued_put_held_on_the_wire(
 
     client.budget.pause(0.05)
     aioclient_mock.put(WASHER_URL, side_effect=slow_put)
-    assert (await client.put_stream("washer", {"v": 1}))["queued"]
+    assert (await client.put_stream("washer", stream_body(1)))["queued"]
     await until(lambda: aioclient_mock.call_count == 1)
     return release
 
