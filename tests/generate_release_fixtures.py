@@ -54,7 +54,9 @@ async def test_generate(
     )
     with patch(
         "custom_components.activitysmith.models.RequestBudget",
-        partial(RequestBudget, limit=1000, window=1.0, stream_spacing=0.0),
+        partial(
+            RequestBudget, limit=1000, window=1.0, stream_spacing=0.0, min_interval=0.0
+        ),
     ):
         await setup_integration(hass, mock_config_entry)
     await act(

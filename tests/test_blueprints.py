@@ -76,7 +76,7 @@ def no_stream_spacing() -> Generator[None]:
     """The blueprints are judged by what they send, not by the budget's pacing."""
     with patch(
         "custom_components.activitysmith.models.RequestBudget",
-        partial(RequestBudget, stream_spacing=0.0),
+        partial(RequestBudget, stream_spacing=0.0, min_interval=0.0),
     ):
         yield
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.activitysmith.client.budget import (
+    BADGES,
+    LIVE_ACTIVITIES,
+    METRICS,
+    NOTIFICATIONS,
+    QUOTAS,
     WINDOW_MARGIN,
     RequestBudget,
+    ServerLimit,
+    ServerPolicy,
     StreamQueue,
     StreamRequest,
+    parse_rate_limit,
 )
 
 
@@ -22,45 +31,58 @@ class FakeClock:
         return self.now
 
 
-def test_direct_requests_use_the_whole_budget_then_wait_for_the_oldest() -> None:
-    """60 in any 60 s; the 61st waits until the first leaves the window."""
+def test_each_feature_has_its_own_allowance_and_window() -> None:
+    """60 pushes, 60 badges, 300 Live Activity and 300 metric requests in any 60 s."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
-    for second in range(60):
-        clock.now = 1000.0 + second * 0.5
-        assert budget.try_spend()
-    assert not budget.try_spend()
-    assert budget.wait_time() == pytest.approx(60 + WINDOW_MARGIN - 29.5)
-    clock.now = 1060.0
-    assert not budget.try_spend()  # the first may not have reached the server yet
-    clock.now += WINDOW_MARGIN
-    assert budget.try_spend()
-    assert budget.as_dict()["used_in_window"] == 60
+    for feature, quota in QUOTAS.items():
+        for _ in range(quota):
+            assert budget.try_spend(scope=feature)
+        assert not budget.try_spend(scope=feature)
+        assert budget.wait_time(scope=feature) == pytest.approx(60 + WINDOW_MARGIN)
+    assert QUOTAS == {
+        "notifications": 60,
+        "badges": 60,
+        "live-activities": 300,
+        "metrics": 300,
+    }
+    clock.now += 60 + WINDOW_MARGIN
+    assert all(budget.try_spend(scope=feature) for feature in QUOTAS)
+
+
+def test_a_busy_feature_never_delays_another() -> None:
+    """Pushes spent to the last one: streams, badges and metrics go as before."""
+    budget = RequestBudget(clock=FakeClock())
+    while budget.try_spend(scope=NOTIFICATIONS):
+        pass
+    assert budget.try_spend(stream=True)
+    assert budget.try_spend(scope=BADGES)
+    assert budget.try_spend(scope=METRICS)
 
 
 def test_stream_sends_are_evenly_spaced_and_never_stall() -> None:
-    """Streams go every 60.5/50 = 1.21 s, forever, never waiting for the window."""
+    """Streams go every 60.5/270 = 0.224 s, forever, never waiting for the window."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
-    spacing = (60 + WINDOW_MARGIN) / 50
+    spacing = (60 + WINDOW_MARGIN) / 270
     assert budget.stream_spacing == pytest.approx(spacing)
-    for _ in range(200):  # more than three windows
+    for _ in range(1000):  # more than three windows
         assert budget.try_spend(stream=True)
         assert not budget.try_spend(stream=True)
         assert budget.wait_time(stream=True) == pytest.approx(spacing)
-        clock.now += spacing
-    assert budget.as_dict()["used_in_window"] == 50
+        clock.now += spacing + 1e-9  # past rounding, as a real clock always is
+    assert budget.used_in_window() == pytest.approx(270, abs=1)
 
 
-def test_direct_requests_keep_their_reserve_beside_streams() -> None:
-    """With streams at their pace, ten more requests a minute are left for pushes."""
+def test_start_update_and_end_keep_their_reserve_beside_streams() -> None:
+    """With streams at their pace, 30 Live Activity requests a minute are left."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
-    for _ in range(50):
+    for _ in range(270):
         assert budget.try_spend(stream=True)
         clock.now += budget.stream_spacing
     clock.now -= budget.stream_spacing
-    for _ in range(10):
+    for _ in range(30):
         assert budget.try_spend()
     assert not budget.try_spend()
 
@@ -68,9 +90,8 @@ def test_direct_requests_keep_their_reserve_beside_streams() -> None:
 def test_streams_cannot_take_the_reserve_even_without_spacing() -> None:
     """Stream sends alone never use more than their share of any window."""
     clock = FakeClock()
-    budget = RequestBudget(limit=12, window=6.0, stream_spacing=0.0, clock=clock)
-    assert budget.stream_limit == 10
-    for _ in range(10):
+    budget = RequestBudget(limit=20, window=6.0, stream_spacing=0.0, clock=clock)
+    for _ in range(18):
         assert budget.try_spend(stream=True)
     assert not budget.try_spend(stream=True)
     assert budget.wait_time(stream=True) == pytest.approx(6.0 + WINDOW_MARGIN)
@@ -79,22 +100,21 @@ def test_streams_cannot_take_the_reserve_even_without_spacing() -> None:
     assert not budget.try_spend()
 
 
-def test_a_server_pause_stops_its_scope_only() -> None:
-    """A 429 on the shared budget stops it; one on another endpoint stops that one."""
+def test_a_server_pause_stops_its_feature_only() -> None:
+    """A 429 of pushes stops pushes; one of Live Activities stops those."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
-    budget.pause(12.0)
-    budget.pause(5.0, "POST /live-activity/start")
-    assert not budget.try_spend()
-    assert budget.wait_time() == pytest.approx(12.0)
-    assert budget.wait_time(scope="POST /live-activity/start") == pytest.approx(5.0)
-    assert budget.wait_time(scope="POST /badge") == 0
-    assert budget.as_dict()["paused_for_seconds"] == {
-        "shared": 12.0,
-        "POST /live-activity/start": 5.0,
-    }
+    budget.pause(12.0, NOTIFICATIONS)
+    budget.pause(5.0)
+    assert not budget.try_spend(scope=NOTIFICATIONS)
+    assert budget.wait_time(scope=NOTIFICATIONS) == pytest.approx(12.0)
+    assert budget.wait_time(scope=LIVE_ACTIVITIES) == pytest.approx(5.0)
+    assert budget.wait_time(scope=BADGES) == 0
+    report = budget.as_dict()
+    assert report["notifications"]["paused_for_seconds"] == 12.0
+    assert report["live-activities"]["paused_for_seconds"] == 5.0
     clock.now += 12.0
-    assert budget.try_spend()
+    assert budget.try_spend(scope=NOTIFICATIONS)
 
 
 def test_a_silent_resend_counts() -> None:
@@ -103,6 +123,116 @@ def test_a_silent_resend_counts() -> None:
     assert budget.try_spend()
     budget.note_sent()
     assert not budget.try_spend()
+
+
+# What the server says ----------------------------------------------------------
+
+
+def rate_limit(
+    remaining: int, reset: int, feature: str = "live-activities"
+) -> dict[str, str]:
+    """The headers of an answer, as ActivitySmith sends them."""
+    return {
+        "RateLimit": f'"public-api-ip:{feature}"; r=599; t=60, '
+        f'"account:{feature}"; r={remaining}; t={reset}',
+        "RateLimit-Policy": f'"public-api-ip:{feature}"; q=600; w=60, '
+        f'"account:{feature}"; q=300; w=60',
+    }
+
+
+def test_the_headers_are_read_per_policy() -> None:
+    """The vendor's own example reads as two policies of the badge feature."""
+    limits, policies = parse_rate_limit(
+        {
+            "RateLimit": '"public-api-ip:badges"; r=599; t=60, "account:badges"; r=59; t=60',
+            "RateLimit-Policy": '"account:badges"; q=60; w=60',
+        }
+    )
+    assert limits == {
+        "public-api-ip:badges": ServerLimit(599, 60.0),
+        "account:badges": ServerLimit(59, 60.0),
+    }
+    assert policies == {"account:badges": ServerPolicy(60, 60.0)}
+
+
+def test_fewer_left_than_the_log_thinks_waits_for_the_servers_reset() -> None:
+    """Another client used the account: nothing more goes until the window resets."""
+    clock = FakeClock()
+    budget = RequestBudget(clock=clock)
+    budget.note_sent()
+    budget.observe(rate_limit(remaining=1, reset=20), sent_at=clock.now)
+    clock.now += 0.01
+    assert budget.try_spend()  # the one the server says is left
+    clock.now += 0.01
+    assert not budget.try_spend()
+    assert budget.wait_time() == pytest.approx(20.0 - 0.02)
+    clock.now += 20.0
+    assert budget.try_spend()
+
+
+def test_streams_spread_what_the_server_says_is_left_until_its_reset() -> None:
+    """20 left for 30 s: streams take 18 of them, one every 30/18 s; the rest waits."""
+    clock = FakeClock()
+    budget = RequestBudget(clock=clock)
+    budget.observe(rate_limit(remaining=20, reset=30), sent_at=clock.now)
+    assert budget.try_spend(stream=True)
+    assert budget.wait_time(stream=True) == pytest.approx(30 / 18, rel=0.01)
+
+
+def test_requests_sent_before_the_answer_are_not_counted_twice() -> None:
+    """What left after the answered request is not in the server's count yet."""
+    clock = FakeClock()
+    budget = RequestBudget(clock=clock)
+    budget.note_sent()  # the request whose answer comes
+    sent_at = clock.now
+    clock.now += 0.1
+    budget.note_sent()  # another, still on the wire
+    budget.observe(rate_limit(remaining=1, reset=10), sent_at=sent_at)
+    assert not budget.try_spend()
+
+
+def test_a_stated_quota_and_window_replace_the_documented_ones() -> None:
+    """The server's policy for the account wins over the documentation."""
+    budget = RequestBudget(clock=FakeClock())
+    budget.observe(
+        {"RateLimit-Policy": '"account:live-activities"; q=120; w=30'}, sent_at=0
+    )
+    assert budget.quota() == 120
+    assert budget.stream_spacing == pytest.approx((30 + WINDOW_MARGIN) / 108)
+
+
+def test_headers_of_another_feature_say_nothing_about_this_one() -> None:
+    """A badge answer's policies are the badge's."""
+    budget = RequestBudget(clock=FakeClock())
+    budget.observe(rate_limit(0, 60, feature="badges"), sent_at=0)
+    assert budget.try_spend()
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["RateLimit", "RateLimit-Policy", "Retry-After", "X"]),
+        st.one_of(
+            st.text(),
+            st.from_regex(
+                r'("account:(live-activities|badges|x)"|tok|"[^"]*")(; ?[a-z]=-?[0-9]{1,20})*(, ?.*)?',
+                fullmatch=True,
+            ),
+        ),
+    )
+)
+def test_any_header_value_is_read_safely_within_bounds(headers: dict[str, str]) -> None:
+    """Hostile values never raise, and what is kept is a sane count and time."""
+    limits, policies = parse_rate_limit(headers)
+    for limit in limits.values():
+        assert 0 <= limit.remaining <= 1_000_000
+        assert 0 <= limit.reset_in <= 3600
+    for policy in policies.values():
+        assert 1 <= policy.quota <= 1_000_000
+        assert 1 <= policy.window <= 3600
+    budget = RequestBudget(clock=FakeClock())
+    budget.observe(headers, sent_at=0)
+    assert 0 <= budget.wait_time() <= 3600 + 61
+    assert budget.wait_time(stream=True) <= 3600 + 61
 
 
 def put(key: str, value: int) -> StreamRequest:

@@ -38,6 +38,12 @@ from custom_components.activitysmith.client import (
     RequestBudget,
     http,
 )
+from custom_components.activitysmith.client.budget import (
+    BADGES,
+    LIVE_ACTIVITIES,
+    METRICS,
+    NOTIFICATIONS,
+)
 
 from .client_support import (
     FakeClock,
@@ -186,7 +192,7 @@ class Endpoint(NamedTuple):
     verb: str
     url: str
     name: str  # in diagnostics and in the 429 pause of an endpoint outside the budget
-    shared: bool  # in the vendor's shared 60 a minute
+    feature: str  # whose allowance it spends (October 2026: one per feature)
     repeatable: bool  # retried after a transient failure
     not_found: type[ActivitySmithNotFoundError]  # what a 404 means
 
@@ -202,7 +208,7 @@ DIRECT = [
         "POST",
         f"{API_BASE_URL}/live-activity/start",
         "POST /live-activity/start",
-        shared=False,
+        feature=LIVE_ACTIVITIES,
         repeatable=False,
         not_found=ActivitySmithNoRecipientsError,
     ),
@@ -212,7 +218,7 @@ DIRECT = [
         "POST",
         f"{API_BASE_URL}/live-activity/update",
         "POST /live-activity/update",
-        shared=False,
+        feature=LIVE_ACTIVITIES,
         repeatable=True,
         not_found=ActivitySmithNotFoundError,
     ),
@@ -222,7 +228,7 @@ DIRECT = [
         "POST",
         f"{API_BASE_URL}/live-activity/end",
         "POST /live-activity/end",
-        shared=False,
+        feature=LIVE_ACTIVITIES,
         repeatable=True,
         not_found=ActivitySmithNotFoundError,
     ),
@@ -232,7 +238,7 @@ DIRECT = [
         "POST",
         PUSH_URL,
         "POST /push-notification",
-        shared=True,
+        feature=NOTIFICATIONS,
         repeatable=False,
         not_found=ActivitySmithNoRecipientsError,
     ),
@@ -242,7 +248,7 @@ DIRECT = [
         "POST",
         BADGE_URL,
         "POST /badge",
-        shared=False,
+        feature=BADGES,
         repeatable=True,
         not_found=ActivitySmithNoRecipientsError,
     ),
@@ -252,12 +258,12 @@ DIRECT = [
         "POST",
         f"{API_BASE_URL}/metrics/temp/value",
         "POST /metrics/*/value",
-        shared=True,
+        feature=METRICS,
         repeatable=True,
         not_found=ActivitySmithNotFoundError,
     ),
 ]
-# Streams are in the shared limit; a failed one waits in the queue instead of a retry.
+# Streams spend the Live Activity allowance; a failed one waits in the queue instead.
 STREAMS = [
     Endpoint(
         "put_stream",
@@ -265,7 +271,7 @@ STREAMS = [
         "PUT",
         STREAM_URL,
         "PUT /live-activity/stream/*",
-        shared=True,
+        feature=LIVE_ACTIVITIES,
         repeatable=True,
         not_found=ActivitySmithNoRecipientsError,
     ),
@@ -275,7 +281,7 @@ STREAMS = [
         "DELETE",
         STREAM_URL,
         "DELETE /live-activity/stream/*",
-        shared=True,
+        feature=LIVE_ACTIVITIES,
         repeatable=True,
         not_found=ActivitySmithNotFoundError,
     ),
@@ -283,16 +289,22 @@ STREAMS = [
 
 
 @pytest.mark.parametrize("endpoint", DIRECT, ids=endpoint_id)
-async def test_only_endpoints_in_the_vendors_shared_limit_spend_the_budget(
+async def test_every_endpoint_spends_its_own_features_allowance_only(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
     endpoint: Endpoint,
 ) -> None:
-    """Pushes and metrics count against the 60 a minute; start, update, end, badge not."""
+    """One allowance per feature: pushes, badges, Live Activities, metrics."""
     aioclient_mock.request(endpoint.verb, endpoint.url, json=OK)
     client = make_client()
     await getattr(client, endpoint.method)(*endpoint.args)
-    assert client.budget.as_dict()["used_in_window"] == int(endpoint.shared)
+    assert {
+        feature: client.budget.used_in_window(feature)
+        for feature in (NOTIFICATIONS, BADGES, LIVE_ACTIVITIES, METRICS)
+    } == {
+        feature: int(feature == endpoint.feature)
+        for feature in (NOTIFICATIONS, BADGES, LIVE_ACTIVITIES, METRICS)
+    }
 
 
 @pytest.mark.parametrize("endpoint", DIRECT, ids=endpoint_id)
@@ -361,38 +373,40 @@ async def test_a_404_means_no_recipient_for_deliveries_and_not_found_for_lookups
     ("headers", "retry_after", "paused"),
     [({"Retry-After": "12"}, 12.0, 12.0), ({}, None, 60.0)],
 )
-async def test_a_429_on_a_shared_request_pauses_the_budget_as_long_as_it_says(
+async def test_a_429_pauses_its_feature_as_long_as_it_says_and_no_other(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
     headers: dict[str, str],
     retry_after: float | None,
     paused: float,
 ) -> None:
-    """Retry-After seconds, or a whole window without one; then requests go again."""
+    """Retry-After seconds, or a whole window without one; metrics go on meanwhile."""
     clock = FakeClock()
     client = make_client(budget=RequestBudget(clock=clock))
-    aioclient_mock.post(
-        PUSH_URL, status=429, json={"error": "Rate limit exceeded"}, headers=headers
-    )
+    answers = [
+        {"status": 429, "json": {"error": "Rate limit exceeded"}, "headers": headers},
+        {"json": OK},
+    ]
+    answer_in_turn(aioclient_mock, "POST", PUSH_URL, answers)
     aioclient_mock.post(f"{API_BASE_URL}/metrics/temp/value", json=OK)
 
     with pytest.raises(ActivitySmithRateLimitError) as raised:
-        await client.send_push_notification({"title": "t"})
+        await client.send_push_notification(push_body())
     assert raised.value.retry_after == retry_after
     with pytest.raises(ActivitySmithBudgetExhaustedError) as waiting:
-        await client.update_metric_value("temp", {"value": 1})
+        await client.send_push_notification(push_body())
     assert waiting.value.retry_after == paused
-    assert aioclient_mock.call_count == 1
+    assert await client.update_metric_value("temp", metric_body()) == OK
 
     clock.now += paused
-    assert await client.update_metric_value("temp", {"value": 1}) == OK
+    assert await client.send_push_notification(push_body()) == OK
 
 
-async def test_a_429_on_an_endpoint_outside_the_shared_limit_pauses_only_it(
+async def test_a_429_of_the_badge_holds_back_badges_only(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """The badge's own 429 (Retry-After 7) holds back the badge, not the pushes."""
+    """The badge's 429 (Retry-After 7) holds back badges, not pushes or streams."""
     clock = FakeClock()
     client = make_client(budget=RequestBudget(clock=clock))
     aioclient_mock.post(BADGE_URL, status=429, headers={"Retry-After": "7"})
@@ -400,7 +414,8 @@ async def test_a_429_on_an_endpoint_outside_the_shared_limit_pauses_only_it(
     with pytest.raises(ActivitySmithRateLimitError):
         await client.set_badge({"badge": 1})
 
-    assert client.budget.wait_time(scope="POST /badge") == 7.0
+    assert client.budget.wait_time(scope=BADGES) == 7.0
+    assert client.budget.wait_time(scope=NOTIFICATIONS) == 0
     assert client.budget.wait_time() == 0
 
 
@@ -411,7 +426,7 @@ async def test_a_paused_endpoint_refuses_however_short_the_pause(
     """A quarter of a second left is still a wait: nothing is sent before it ends."""
     clock = FakeClock()
     client = make_client(budget=RequestBudget(clock=clock))
-    client.budget.pause(0.25, "POST /badge")
+    client.budget.pause(0.25, BADGES)
     aioclient_mock.post(BADGE_URL, json={"success": True})
 
     with pytest.raises(ActivitySmithBudgetExhaustedError) as waiting:
@@ -430,14 +445,14 @@ async def test_a_paused_endpoint_refuses_however_short_the_pause(
         ("end_stream", ("washer",), "DELETE"),
     ],
 )
-async def test_a_429_on_a_stream_request_pauses_the_shared_budget_and_queues_it(
+async def test_a_429_on_a_stream_request_pauses_live_activities_and_queues_it(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
     method: str,
     args: tuple[Any, ...],
     verb: str,
 ) -> None:
-    """Stream requests are in the shared limit: their 429 stops pushes too."""
+    """Stream requests spend the Live Activity allowance: their 429 pauses it."""
     clock = FakeClock()
     client = make_client(budget=RequestBudget(clock=clock))
     aioclient_mock.request(verb, STREAM_URL, status=429, headers={"Retry-After": "3"})
@@ -570,21 +585,21 @@ async def redirecting_api(socket_enabled: None) -> AsyncGenerator[str]:
 
 
 @pytest.mark.parametrize(
-    ("method", "args", "spent"),
+    ("method", "args", "feature"),
     [
-        ("send_push_notification", (push_body(),), 2),
-        ("update_metric_value", ("temp", metric_body()), 2),
-        ("set_badge", (badge_body(),), 0),
+        ("send_push_notification", (push_body(),), NOTIFICATIONS),
+        ("update_metric_value", ("temp", metric_body()), METRICS),
+        ("set_badge", (badge_body(),), BADGES),
     ],
 )
-async def test_a_request_aiohttp_sends_twice_spends_the_shared_budget_twice(
-    redirecting_api: str, method: str, args: tuple[Any, ...], spent: int
+async def test_a_request_aiohttp_sends_twice_spends_its_allowance_twice(
+    redirecting_api: str, method: str, args: tuple[Any, ...], feature: str
 ) -> None:
     """A redirect puts a request on the wire twice; the vendor counts both."""
     async with aiohttp.ClientSession() as session:
         client = ActivitySmithClient(session, API_KEY, base_url=redirecting_api)
         assert await getattr(client, method)(*args) == {"success": True}
-    assert client.budget.as_dict()["used_in_window"] == spent
+    assert client.budget.used_in_window(feature) == 2
 
 
 # Reading answers ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from custom_components.activitysmith.client import (
     ActivitySmithError,
     ActivitySmithNoRecipientsError,
 )
+from custom_components.activitysmith.client.budget import NOTIFICATIONS
 from custom_components.activitysmith.client.response import (
     MAX_MESSAGE,
     MAX_RETRY_AFTER,
@@ -149,7 +150,7 @@ async def test_the_message_and_the_pause_agree(
         await act(hass, "send_push_notification", {"title": "Door"})
     assert raised.value.translation_placeholders["retry_after"] == said
     budget = loaded_entry.runtime_data.client.budget
-    assert budget.wait_time() == pytest.approx(float(said), abs=1)
+    assert budget.wait_time(scope=NOTIFICATIONS) == pytest.approx(float(said), abs=1)
 
 
 async def test_a_retry_after_of_zero_lets_the_next_call_go_at_once(

@@ -43,7 +43,9 @@ def quick_budget() -> Generator[None]:
     """Room for many requests, no spacing: only the server's answers make anything wait."""
     with patch(
         "custom_components.activitysmith.models.RequestBudget",
-        partial(RequestBudget, limit=100, window=1.0, stream_spacing=0.0),
+        partial(
+            RequestBudget, limit=100, window=1.0, stream_spacing=0.0, min_interval=0.0
+        ),
     ):
         yield
 

@@ -27,6 +27,12 @@ from referencing.jsonschema import DRAFT202012
 import yaml
 
 from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.client.budget import (
+    BADGES,
+    LIVE_ACTIVITIES,
+    METRICS,
+    NOTIFICATIONS,
+)
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import EXAMPLE_CONTENT, START_RESPONSE, stream_answer
@@ -183,9 +189,10 @@ async def fuzz_target(
 ) -> AiohttpClientMocker:
     """Every endpoint answers success; a manual activity and a stream exist."""
     client = loaded_entry.runtime_data.client
-    client.budget.limit = 10**9  # budget behaviour is tested elsewhere
-    client.budget.stream_limit = 10**9
+    for feature in (NOTIFICATIONS, BADGES, LIVE_ACTIVITIES, METRICS):
+        client.budget.set_allowance(feature, 10**9, 60.0)  # tested elsewhere
     client.budget.stream_spacing = 0.0
+    client.budget.min_interval = 0.0
     any_key = r"[^/]+"
     answers = [
         ("post", "/live-activity/start", START_RESPONSE),

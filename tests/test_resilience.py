@@ -21,7 +21,13 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 
 from custom_components.activitysmith.client import API_BASE_URL
-from custom_components.activitysmith.client.budget import RequestBudget
+from custom_components.activitysmith.client.budget import (
+    BADGES,
+    LIVE_ACTIVITIES,
+    METRICS,
+    NOTIFICATIONS,
+    RequestBudget,
+)
 from custom_components.activitysmith.const import DOMAIN
 
 from .conftest import (
@@ -50,7 +56,9 @@ def small_budget() -> Generator[None]:
     """6 requests per 0.5 s (5 for streams), so waiting for the budget takes moments."""
     with patch(
         "custom_components.activitysmith.models.RequestBudget",
-        partial(RequestBudget, limit=6, window=0.5, stream_spacing=0.0),
+        partial(
+            RequestBudget, limit=6, window=0.5, stream_spacing=0.0, min_interval=0.0
+        ),
     ):
         yield
 
@@ -184,9 +192,10 @@ async def test_actions_that_cannot_wait_fail_fast_when_the_budget_is_spent(
 ) -> None:
     """A translated error says when to retry; nothing is sent, nothing piles up."""
     budget = loaded_entry.runtime_data.client.budget
-    budget.limit = 60  # a minute-long window, so nothing leaves it during the test
-    budget.window = 60.0
-    while budget.try_spend():
+    feature = NOTIFICATIONS if action == "send_push_notification" else METRICS
+    # A minute-long window, so nothing leaves it during the test.
+    budget.set_allowance(feature, 60, 60.0)
+    while budget.try_spend(scope=feature):
         pass
     with pytest.raises(HomeAssistantError) as raised:
         await act(hass, action, data)
@@ -394,30 +403,48 @@ async def test_a_queued_stream_start_refused_for_the_limit_raises_the_repair_iss
 
 
 @pytest.mark.parametrize(
-    ("action", "data", "url"),
+    ("action", "data", "url", "feature"),
     [
-        ("start_live_activity", EXAMPLE_CONTENT["alert"], START_URL),
-        ("set_badge_count", {"badge": 1}, BADGE_URL),
+        (
+            "set_badge_count",
+            {"badge": 3},
+            "https://activitysmith.com/api/badge",
+            BADGES,
+        ),
+        (
+            "send_push_notification",
+            {"title": "Door"},
+            "https://activitysmith.com/api/push-notification",
+            NOTIFICATIONS,
+        ),
     ],
 )
-async def test_endpoints_outside_the_shared_limit_do_not_spend_it(
+async def test_a_busy_feature_never_delays_another(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
     action: str,
     data: dict[str, Any],
     url: str,
+    feature: str,
 ) -> None:
-    """Start and badge are not in the vendor's 60/min: a spent budget lets them go."""
-    aioclient_mock.post(url, json=START_RESPONSE)
+    """Live Activities spent to the last request: badges and pushes still go."""
+    aioclient_mock.post(
+        url,
+        json={
+            "success": True,
+            "devices_updated": 1,
+            "users_updated": 1,
+            "timestamp": "t",
+        },
+    )
     budget = loaded_entry.runtime_data.client.budget
-    budget.limit, budget.window = 60, 60.0
+    budget.set_allowance(LIVE_ACTIVITIES, 60, 60.0)
     while budget.try_spend():
         pass
-    used = budget.as_dict()["used_in_window"]
     await act(hass, action, data)
     await act(hass, action, data)
-    assert budget.as_dict()["used_in_window"] == used
+    assert budget.used_in_window(feature) == 2
     assert aioclient_mock.call_count == 3  # the key check and the two calls
 
 

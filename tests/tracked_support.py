@@ -171,7 +171,9 @@ def quick_budget() -> Generator[None]:
     """No pacing: what is sent depends on what happened, not on the clock."""
     with patch(
         "custom_components.activitysmith.models.RequestBudget",
-        partial(RequestBudget, limit=1000, window=1.0, stream_spacing=0.0),
+        partial(
+            RequestBudget, limit=1000, window=1.0, stream_spacing=0.0, min_interval=0.0
+        ),
     ):
         yield
 

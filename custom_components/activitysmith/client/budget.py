@@ -1,125 +1,326 @@
 """The request budget of one API key, and the stream requests waiting for it.
 
-ActivitySmith allows 60 requests per minute per account, shared by pushes, stream PUTs and
-DELETEs and metric values (the vendor's Rate Limits page); start, update, end and the
-badge are outside it. `RequestBudget` logs the shared requests of the last minute and
-says when the next may go. Stream sends, which can wait and be coalesced, use at most
-50 of the 60 and go evenly, one every (60 + `WINDOW_MARGIN`) / 50 = 1.21 s, so a
-stream that changes many times a second shows a steady pace and never a burst followed
-by a stall; pushes and metrics may use the other 10 at any time. A 429 pauses what the server names: the
-shared budget, or the one endpoint outside it.
+ActivitySmith gives each account one allowance per feature and 60 s window (October 2026
+API): push notifications 60, badges 60, Live Activities 300 (start, update, end, stream
+PUT and DELETE), metric updates 300. `RequestBudget` keeps one sliding-window log per
+feature, so a busy feature never delays another, and says when the next request of a
+feature may go. Stream sends, which can wait and be coalesced, use at most nine tenths of
+the Live Activity allowance and go evenly, one every (60 + `WINDOW_MARGIN`) / 270 =
+0.224 s, never a burst followed by a stall; start, update and end may use the rest at
+any time.
+
+The server says what is left: every answer carries `RateLimit` and `RateLimit-Policy`
+(IETF draft-8 structured fields; per policy `r` remaining and `t` seconds to reset, `q`
+quota and `w` window). `observe` reads them (`parse_rate_limit`): when the server says
+fewer remain than the log thinks (another client of the same account, or of the same
+IP), requests wait until its window resets, streams spreading what is left over the time
+to the reset; a quota or window it states replaces the documented one. Headers that are
+missing or malformed change nothing. A 429 pauses the feature it came from.
 
 `StreamQueue` holds the stream requests that could not go yet, and keeps their order:
 per stream key the newest state wins, an end (DELETE) is never dropped nor overtaken,
 a refused request keeps its place ahead of newer ones, and no two requests of one key
-are on the wire at once. The stream whose unsent change has waited longest goes next.
-It only keeps order; the client sends what it hands out. Like the client, this module
-imports nothing from Home Assistant.
+are on the wire at once. The stream whose unsent change has waited longest goes next,
+among those whose own minimum interval has passed. It only keeps order; the client sends
+what it hands out. Like the client, this module imports nothing from Home Assistant.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import math
+import re
 import time
 from typing import Any, Final
 
-REQUESTS_PER_WINDOW: Final = 60
 WINDOW_SECONDS: Final = 60.0
-# The scope of the shared budget; an endpoint outside it is its own scope.
-SHARED: Final = "shared"
+NOTIFICATIONS: Final = "notifications"
+BADGES: Final = "badges"
+LIVE_ACTIVITIES: Final = "live-activities"
+METRICS: Final = "metrics"
+# The account's allowance per feature and window, as documented (October 2026).
+QUOTAS: Final[Mapping[str, int]] = {
+    NOTIFICATIONS: 60,
+    BADGES: 60,
+    LIVE_ACTIVITIES: 300,
+    METRICS: 300,
+}
 # A request stays in the window this much longer than the window: it reaches the server
 # a little after it was counted here, and the server counts arrivals.
 WINDOW_MARGIN: Final = 0.5
+# The least time between two updates of one stream, unless it sets its own: one Lock
+# Screen never takes more than 60 of the account's 300 Live Activity requests a minute,
+# and a state a second is as live as a Live Activity looks (iOS throttles more anyway).
+DEFAULT_MIN_INTERVAL: Final = 1.0
+# Streams leave 1/STREAM_RESERVE of the Live Activity allowance to start, update, end.
+STREAM_RESERVE: Final = 10
+# What a header may say and still be believed; beyond it, the value is ignored.
+MAX_QUOTA: Final = 1_000_000
+MAX_WINDOW: Final = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimit:
+    """One policy of a `RateLimit` header: what remains, and when its window resets."""
+
+    remaining: int
+    reset_in: float
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPolicy:
+    """One policy of a `RateLimit-Policy` header: its quota and window."""
+
+    quota: int
+    window: float
+
+
+_ITEM: Final = re.compile(
+    r'\s*(?:"([^"\\]*)"|([A-Za-z*][A-Za-z0-9_.:/%*-]*))\s*((?:;[^;,]*)*)'
+)
+_PARAM: Final = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)\s*=\s*(-?[0-9]{1,15})\s*$")
+
+
+def _items(header: str) -> dict[str, dict[str, int]]:
+    """A structured-field list of `"name"; key=int; ...` items; malformed ones skipped."""
+    items: dict[str, dict[str, int]] = {}
+    for part in header.split(","):
+        match = _ITEM.fullmatch(part)
+        if match is None:
+            continue
+        params: dict[str, int] = {}
+        for param in match.group(3).split(";")[1:]:
+            if (found := _PARAM.fullmatch(param)) is not None:
+                params[found.group(1)] = int(found.group(2))
+        items[match.group(1) or match.group(2)] = params
+    return items
+
+
+def parse_rate_limit(
+    headers: Mapping[str, str],
+) -> tuple[dict[str, ServerLimit], dict[str, ServerPolicy]]:
+    """The `RateLimit` and `RateLimit-Policy` headers, per policy name.
+
+    Only values that make sense are kept: remaining 0 up to a million, reset and window
+    up to an hour, quota 1 up to a million. Anything else in a header is ignored.
+    """
+    limits: dict[str, ServerLimit] = {}
+    for name, params in _items(str(headers.get("RateLimit") or "")).items():
+        remaining, reset = params.get("r"), params.get("t")
+        if (
+            remaining is not None
+            and reset is not None
+            and 0 <= remaining <= MAX_QUOTA
+            and 0 <= reset <= MAX_WINDOW
+        ):
+            limits[name] = ServerLimit(remaining, float(reset))
+    policies: dict[str, ServerPolicy] = {}
+    for name, params in _items(str(headers.get("RateLimit-Policy") or "")).items():
+        quota, window = params.get("q"), params.get("w")
+        if (
+            quota is not None
+            and window is not None
+            and 1 <= quota <= MAX_QUOTA
+            and 1 <= window <= MAX_WINDOW
+        ):
+            policies[name] = ServerPolicy(quota, float(window))
+    return limits, policies
+
+
+@dataclass(slots=True)
+class _Allowance:
+    """One feature's window: what was sent, pauses, and what the server said is left."""
+
+    quota: int
+    window: float
+    sent: deque[float] = field(default_factory=deque)
+    stream_sent: deque[float] = field(default_factory=deque)
+    paused_until: float = 0.0
+    # Per server policy: (remaining, counted after this time, until this time).
+    server: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+
+    @property
+    def stream_limit(self) -> int:
+        """Streams leave a tenth for the requests that cannot wait."""
+        return max(1, self.quota - self.quota // STREAM_RESERVE)
+
+    def prune(self, now: float) -> None:
+        span = self.window + WINDOW_MARGIN
+        for log in (self.sent, self.stream_sent):
+            while log and log[0] <= now - span:
+                log.popleft()
+        self.server = {
+            name: left for name, left in self.server.items() if left[2] > now
+        }
+
+    def server_left(self, now: float) -> tuple[int, float] | None:
+        """The least the server said is left (minus what went since), and its reset."""
+        tightest: tuple[int, float] | None = None
+        for remaining, since, until in self.server.values():
+            left = remaining - sum(1 for sent in self.sent if sent > since)
+            if tightest is None or left < tightest[0]:
+                tightest = (left, until)
+        return tightest
 
 
 class RequestBudget:
-    """A sliding-window request log with pauses the server can impose (429)."""
+    """One sliding-window request log per feature, with the server's word on top."""
 
     def __init__(
         self,
-        limit: int = REQUESTS_PER_WINDOW,
+        limit: int | None = None,
         window: float = WINDOW_SECONDS,
         *,
-        stream_share: int | None = None,
+        quotas: Mapping[str, int] | None = None,
         stream_spacing: float | None = None,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        """Allow `limit` shared requests in any `window` seconds (on `clock`).
+        """The documented quotas per `window` (or `limit` for every feature).
 
-        Streams may use `stream_share` of them (5/6 by default), one every `window /
-        stream_share` seconds (plus the margin's share) unless `stream_spacing` says
-        otherwise.
+        Streams go one every `window / stream share` seconds (plus the margin's share)
+        unless `stream_spacing` says otherwise; one stream is updated at most every
+        `min_interval` seconds unless it sets its own.
         """
-        self.limit = limit
-        self.window = window
-        # Streams leave a sixth for pushes and metrics, which cannot wait: 50 of 60.
-        self.stream_limit = stream_share or limit - limit // 6
-        self.stream_spacing = (
-            (window + WINDOW_MARGIN) / self.stream_limit
-            if stream_spacing is None
-            else stream_spacing
-        )
+        self.min_interval = min_interval
+        base = dict(quotas or QUOTAS)
+        self._allowances = {
+            feature: _Allowance(limit or quota, window)
+            for feature, quota in base.items()
+        }
+        self._fixed_spacing = stream_spacing
         # Looked up at each call, so a test's frozen clock applies.
         self._clock = clock or (lambda: time.monotonic())  # noqa: PLW0108
-        self._sent: deque[float] = deque()
-        self._stream_sent: deque[float] = deque()
-        self._paused_until: dict[str, float] = {}
 
-    def wait_time(self, *, stream: bool = False, scope: str = SHARED) -> float:
-        """Seconds until a request of this kind may go (0 when it may go now)."""
+    def _allowance(self, feature: str) -> _Allowance:
+        return self._allowances.setdefault(feature, _Allowance(60, WINDOW_SECONDS))
+
+    @property
+    def stream_spacing(self) -> float:
+        """Seconds between two stream sends: the stream share spread over the window."""
+        if self._fixed_spacing is not None:
+            return self._fixed_spacing
+        live = self._allowance(LIVE_ACTIVITIES)
+        return (live.window + WINDOW_MARGIN) / live.stream_limit
+
+    @stream_spacing.setter
+    def stream_spacing(self, seconds: float) -> None:
+        self._fixed_spacing = seconds
+
+    def quota(self, feature: str = LIVE_ACTIVITIES) -> int:
+        """The feature's allowance per window, as documented or as the server says."""
+        return self._allowance(feature).quota
+
+    def set_allowance(self, feature: str, quota: int, window: float) -> None:
+        """The feature allows `quota` requests in any `window` seconds from now on."""
+        allowance = self._allowance(feature)
+        allowance.quota, allowance.window = quota, window
+
+    def used_in_window(self, feature: str = LIVE_ACTIVITIES) -> int:
+        """How many requests of the feature are in its current window."""
+        allowance = self._allowance(feature)
+        allowance.prune(self._clock())
+        return len(allowance.sent)
+
+    def wait_time(self, *, stream: bool = False, scope: str = LIVE_ACTIVITIES) -> float:
+        """Seconds until a request of this feature may go (0 when it may go now)."""
         now = self._clock()
-        waits = [self._paused_until.get(scope, 0.0) - now]
-        if scope == SHARED:
-            span = self.window + WINDOW_MARGIN
-            for log in (self._sent, self._stream_sent):
-                while log and log[0] <= now - span:
-                    log.popleft()
-            if len(self._sent) >= self.limit:
-                waits.append(self._sent[-self.limit] + span - now)
-            if stream:
-                if len(self._stream_sent) >= self.stream_limit:
-                    oldest = self._stream_sent[-self.stream_limit]
-                    waits.append(oldest + span - now)
-                if self._stream_sent:
-                    waits.append(self._stream_sent[-1] + self.stream_spacing - now)
+        allowance = self._allowance(scope)
+        allowance.prune(now)
+        span = allowance.window + WINDOW_MARGIN
+        waits = [allowance.paused_until - now]
+        if len(allowance.sent) >= allowance.quota:
+            waits.append(allowance.sent[-allowance.quota] + span - now)
+        if stream:
+            if len(allowance.stream_sent) >= allowance.stream_limit:
+                oldest = allowance.stream_sent[-allowance.stream_limit]
+                waits.append(oldest + span - now)
+            if allowance.stream_sent:
+                waits.append(allowance.stream_sent[-1] + self.stream_spacing - now)
+        if (told := allowance.server_left(now)) is not None:
+            waits.append(self._server_wait(allowance, told, now, stream=stream))
         return max(0.0, *waits)
 
-    def try_spend(self, *, stream: bool = False) -> bool:
-        """Spend one shared request and return True if one may go now, else False."""
-        if self.wait_time(stream=stream) > 0:
+    def _server_wait(
+        self,
+        allowance: _Allowance,
+        told: tuple[int, float],
+        now: float,
+        *,
+        stream: bool,
+    ) -> float:
+        """What the server's count asks: wait for its reset, streams spread what is left."""
+        left, until = told
+        if not stream:
+            return until - now if left <= 0 else 0.0
+        # Streams leave a tenth of what is left for the requests that cannot wait.
+        for_streams = left - math.ceil(left / STREAM_RESERVE)
+        if for_streams <= 0:
+            return until - now
+        last = allowance.stream_sent[-1] if allowance.stream_sent else -math.inf
+        return last + (until - now) / for_streams - now
+
+    def try_spend(self, *, stream: bool = False, scope: str = LIVE_ACTIVITIES) -> bool:
+        """Spend one request of the feature and return True if one may go now."""
+        if self.wait_time(stream=stream, scope=scope) > 0:
             return False
-        self.note_sent(stream=stream)
+        self.note_sent(stream=stream, scope=scope)
         return True
 
-    def note_sent(self, *, stream: bool = False) -> None:
-        """Count a request that reached the wire without asking (a silent re-send)."""
+    def note_sent(self, *, stream: bool = False, scope: str = LIVE_ACTIVITIES) -> None:
+        """Count a request of the feature (also a silent re-send on the wire)."""
         now = self._clock()
-        self._sent.append(now)
+        allowance = self._allowance(scope)
+        allowance.sent.append(now)
         if stream:
-            self._stream_sent.append(now)
+            allowance.stream_sent.append(now)
 
-    def pause(self, seconds: float, scope: str = SHARED) -> None:
-        """Send nothing of `scope` for `seconds` (the server answered 429)."""
-        until = self._clock() + seconds
-        self._paused_until[scope] = max(self._paused_until.get(scope, 0.0), until)
+    def pause(self, seconds: float, scope: str = LIVE_ACTIVITIES) -> None:
+        """Send nothing of the feature for `seconds` (the server answered 429)."""
+        allowance = self._allowance(scope)
+        allowance.paused_until = max(allowance.paused_until, self._clock() + seconds)
+
+    def observe(
+        self, headers: Mapping[str, str], sent_at: float, scope: str = LIVE_ACTIVITIES
+    ) -> None:
+        """Believe what an answer's rate-limit headers say about its feature.
+
+        `sent_at` is when the request left (on this budget's clock): what went after it
+        is not in the server's count yet. Policies are `account:<feature>` and
+        `public-api-ip:<feature>`; those of another feature are not this answer's.
+        """
+        limits, policies = parse_rate_limit(headers)
+        allowance = self._allowance(scope)
+        now = self._clock()
+        for name, limit in limits.items():
+            if name.partition(":")[2] == scope:
+                allowance.server[name] = (
+                    limit.remaining,
+                    sent_at,
+                    now + limit.reset_in,
+                )
+        if (policy := policies.get(f"account:{scope}")) is not None:
+            self.set_allowance(scope, policy.quota, policy.window)
 
     def as_dict(self) -> dict[str, Any]:
-        """The budget's state, for diagnostics."""
+        """The budget's state per feature, for diagnostics."""
         now = self._clock()
-        return {
-            "limit": self.limit,
-            "window_seconds": self.window,
-            "stream_share": self.stream_limit,
-            "used_in_window": len(self._sent),
-            "paused_for_seconds": {
-                scope: round(until - now, 1)
-                for scope, until in self._paused_until.items()
-                if until > now
-            },
-            "next_request_in_seconds": round(self.wait_time(), 1),
-        }
+        report: dict[str, Any] = {}
+        for feature, allowance in self._allowances.items():
+            allowance.prune(now)
+            told = allowance.server_left(now)
+            report[feature] = {
+                "quota": allowance.quota,
+                "window_seconds": allowance.window,
+                "used_in_window": len(allowance.sent),
+                "server_says_left": None if told is None else told[0],
+                "paused_for_seconds": round(max(0.0, allowance.paused_until - now), 1),
+                "next_request_in_seconds": round(self.wait_time(scope=feature), 1),
+            }
+        report["stream_spacing_seconds"] = round(self.stream_spacing, 3)
+        return report
 
 
 @dataclass(slots=True)
@@ -131,6 +332,8 @@ class StreamRequest:
     body: dict[str, Any] | None
     # What the caller records when the request is answered, handed back untouched.
     context: Any = None
+    # The least time between two sends of this stream; None: the sender's default.
+    min_interval: float | None = None
 
     @property
     def is_update(self) -> bool:
@@ -179,16 +382,30 @@ class StreamQueue:
             _coalesce(queue, newer)
         self._pending = {request.stream_key: queue, **self._pending}
 
-    def next_request(self) -> StreamRequest | None:
-        """The request to send next: the first of the longest-waiting idle stream."""
+    def next_request(
+        self, ready: Callable[[StreamRequest], bool] | None = None
+    ) -> StreamRequest | None:
+        """The request to send next: the first of the longest-waiting idle stream.
+
+        With `ready`, only among the streams whose first request it accepts (their own
+        minimum interval has passed).
+        """
         return next(
             (
                 queue[0]
                 for key, queue in self._pending.items()
-                if key not in self._in_flight
+                if key not in self._in_flight and (ready is None or ready(queue[0]))
             ),
             None,
         )
+
+    def heads(self) -> list[StreamRequest]:
+        """The first waiting request of each stream not on the wire."""
+        return [
+            queue[0]
+            for key, queue in self._pending.items()
+            if key not in self._in_flight
+        ]
 
     def take(self, request: StreamRequest) -> None:
         """`request` (from `next_request`, or sent directly) is now on the wire."""

@@ -147,13 +147,22 @@ class ActivitySmithClient:
         return await self._request(END, "POST", "/live-activity/end", body)
 
     async def put_stream(
-        self, stream_key: str, body: JsonObject, *, context: Any = None
+        self,
+        stream_key: str,
+        body: JsonObject,
+        *,
+        context: Any = None,
+        min_interval: float | None = None,
     ) -> JsonObject:
         """PUT /live-activity/stream/{stream_key}: start or update a managed stream.
 
-        `context` comes back with the request to `on_stream_result` if it is queued.
+        `context` comes back with the request to `on_stream_result` if it is queued;
+        `min_interval` is the least time between two updates of this stream (None: the
+        default of one second).
         """
-        return await self._streams.send(StreamRequest(stream_key, "PUT", body, context))
+        return await self._streams.send(
+            StreamRequest(stream_key, "PUT", body, context, min_interval)
+        )
 
     async def end_stream(
         self, stream_key: str, body: JsonObject | None = None, *, context: Any = None
@@ -218,12 +227,11 @@ class ActivitySmithClient:
         body: JsonObject | None,
         deadline: float,
     ) -> JsonObject:
-        """One try: wait for nothing, spend the budget if the endpoint is in it, send."""
+        """One try: wait for nothing, spend the feature's allowance, send."""
         self._transport.refuse_unusable_key()
         if (wait := self.budget.wait_time(scope=endpoint.scope)) > 0:
             raise ActivitySmithBudgetExhaustedError(wait)
-        if endpoint.shared:
-            self.budget.note_sent()
+        self.budget.note_sent(scope=endpoint.scope)
         return await self._transport.send(endpoint, method, path, body, deadline)
 
 

@@ -54,6 +54,8 @@ class StreamSender:
         # Set when the queue has new work (or the sender closes): the task looks again.
         self._wake = asyncio.Event()
         self._closing = asyncio.Event()
+        # When each stream's last update left (monotonic), for its minimum interval.
+        self._last_update: dict[str, float] = {}
 
     @property
     def closed(self) -> bool:
@@ -70,24 +72,30 @@ class StreamSender:
             raise ActivitySmithClosedError
         self._transport.refuse_unusable_key()
         budget = self._transport.budget
-        if not self.queue.busy(request.stream_key) and budget.try_spend(
-            stream=request.is_update
+        if (
+            not self.queue.busy(request.stream_key)
+            and self._interval_wait(request) <= 0
+            and budget.try_spend(stream=request.is_update)
         ):
             endpoint = _endpoint(request)
             self.queue.take(request)
+            sent_at = time.monotonic()
             try:
-                return await self._transport.send(
+                answer = await self._transport.send(
                     endpoint,
                     request.method,
                     stream_path(request.stream_key),
                     request.body,
-                    time.monotonic() + self._action_deadline,
+                    sent_at + self._action_deadline,
                 )
             except ActivitySmithError as err:
                 self._transport.remember_failure(endpoint, err)
                 if self.closed or not worth_another_try(err):
                     raise
                 self.queue.requeue(request)  # the task sends it later, in order
+            else:
+                self._delivered(request, sent_at)
+                return answer
             finally:
                 self.queue.done(request)
                 self._wake.set()
@@ -99,8 +107,26 @@ class StreamSender:
             "queued": True,
             "operation": "queued",
             "stream_key": request.stream_key,
-            "retry_after": round(budget.wait_time(stream=True), 1),
+            "retry_after": round(
+                max(budget.wait_time(stream=True), self._interval_wait(request)), 1
+            ),
         }
+
+    def _interval_wait(self, request: StreamRequest) -> float:
+        """Seconds until this stream may be updated again (ends never wait for it)."""
+        if not request.is_update or request.stream_key not in self._last_update:
+            return 0.0
+        interval = (
+            self._transport.budget.min_interval
+            if request.min_interval is None
+            else request.min_interval
+        )
+        return self._last_update[request.stream_key] + interval - time.monotonic()
+
+    def _delivered(self, request: StreamRequest, sent_at: float) -> None:
+        """An update reached the phone: the stream's interval counts from its send."""
+        if request.is_update:
+            self._last_update[request.stream_key] = sent_at
 
     async def wait_until_sent(self) -> None:
         """Wait until every queued stream request was sent, or failed."""
@@ -148,8 +174,14 @@ class StreamSender:
         budget = self._transport.budget
         retry_delay = QUEUE_RETRY_DELAY
         while not self.closed and self.queue:
-            request = self.queue.next_request()
-            wait = budget.wait_time(stream=request is None or request.is_update)
+            request = self.queue.next_request(
+                lambda waiting: self._interval_wait(waiting) <= 0
+            )
+            if request is None:
+                heads = self.queue.heads()
+                wait = min((self._interval_wait(head) for head in heads), default=0.0)
+            else:
+                wait = budget.wait_time(stream=request.is_update)
             if request is None or wait > 0:
                 # Woken early by a new request or by closing; otherwise when allowed.
                 self._wake.clear()
@@ -184,10 +216,12 @@ class StreamSender:
         """
         endpoint = _endpoint(request)
         path = stream_path(request.stream_key)
+        sent_at = time.monotonic()
         try:
             answer = await self._transport.send(
                 endpoint, request.method, path, request.body, deadline
             )
+            self._delivered(request, sent_at)
         except ActivitySmithError as err:
             self._transport.remember_failure(endpoint, err)
             if worth_another_try(err) and not self.closed:

@@ -19,7 +19,14 @@ from urllib.parse import quote
 
 import aiohttp
 
-from .budget import SHARED, WINDOW_SECONDS, RequestBudget
+from .budget import (
+    BADGES,
+    LIVE_ACTIVITIES,
+    METRICS,
+    NOTIFICATIONS,
+    WINDOW_SECONDS,
+    RequestBudget,
+)
 from .errors import (
     ActivitySmithConnectionError,
     ActivitySmithError,
@@ -41,29 +48,28 @@ DEFAULT_USER_AGENT: Final = "activitysmith-python-client"
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """How one endpoint is called: its budget scope, retries and meaning of 404."""
+    """How one endpoint is called: its allowance, retries and meaning of 404."""
 
     name: str
-    shared: bool  # spends the account's shared 60/min budget
+    scope: str  # the feature whose allowance it spends, waits on and a 429 pauses
     retry: bool  # safe to repeat after a transient failure
     not_found: type[ActivitySmithNotFoundError] = ActivitySmithNoRecipientsError
 
-    @property
-    def scope(self) -> str:
-        """What of the budget it waits on and a 429 pauses: the shared part, or itself."""
-        return SHARED if self.shared else self.name
 
-
-START = Endpoint("POST /live-activity/start", shared=False, retry=False)
-UPDATE = Endpoint("POST /live-activity/update", False, True, ActivitySmithNotFoundError)
-END = Endpoint("POST /live-activity/end", False, True, ActivitySmithNotFoundError)
-STREAM_PUT = Endpoint("PUT /live-activity/stream/*", shared=True, retry=True)
-STREAM_DELETE = Endpoint(
-    "DELETE /live-activity/stream/*", True, True, ActivitySmithNotFoundError
+START = Endpoint("POST /live-activity/start", LIVE_ACTIVITIES, retry=False)
+UPDATE = Endpoint(
+    "POST /live-activity/update", LIVE_ACTIVITIES, True, ActivitySmithNotFoundError
 )
-PUSH = Endpoint("POST /push-notification", shared=True, retry=False)
-BADGE = Endpoint("POST /badge", shared=False, retry=True)
-METRIC = Endpoint("POST /metrics/*/value", True, True, ActivitySmithNotFoundError)
+END = Endpoint(
+    "POST /live-activity/end", LIVE_ACTIVITIES, True, ActivitySmithNotFoundError
+)
+STREAM_PUT = Endpoint("PUT /live-activity/stream/*", LIVE_ACTIVITIES, retry=True)
+STREAM_DELETE = Endpoint(
+    "DELETE /live-activity/stream/*", LIVE_ACTIVITIES, True, ActivitySmithNotFoundError
+)
+PUSH = Endpoint("POST /push-notification", NOTIFICATIONS, retry=False)
+BADGE = Endpoint("POST /badge", BADGES, retry=True)
+METRIC = Endpoint("POST /metrics/*/value", METRICS, True, ActivitySmithNotFoundError)
 
 
 class Transport:
@@ -103,12 +109,14 @@ class Transport:
     ) -> JsonObject:
         """One HTTP exchange (budget already spent), read as an answer or typed error.
 
-        A 429 also pauses what it names: the shared budget, or this endpoint.
+        The answer's rate-limit headers tell the budget what is left of the feature;
+        a 429 also pauses the feature.
         """
         self.refuse_unusable_key()
         timeout = self._timeout
+        sent_at = time.monotonic()
         if deadline is not None:
-            timeout = max(0.1, min(timeout, deadline - time.monotonic()))
+            timeout = max(0.1, min(timeout, deadline - sent_at))
         _LOGGER.debug("%s %s", method, path)
         try:
             async with self._session.request(
@@ -121,6 +129,7 @@ class Transport:
             ) as response:
                 status, headers = response.status, response.headers
                 raw = await response.read()
+                self.budget.observe(headers, sent_at, endpoint.scope)
         except TimeoutError as err:
             raise ActivitySmithTimeoutError(
                 f"ActivitySmith did not answer {endpoint.name} in time"
@@ -161,8 +170,8 @@ class Transport:
         ) -> aiohttp.ClientResponse:
             nonlocal sent
             sent += 1
-            if sent > 1 and endpoint.shared:
-                self.budget.note_sent()
+            if sent > 1:
+                self.budget.note_sent(scope=endpoint.scope)
             return await handler(request)
 
         return count
