@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from custom_components.activitysmith.client import (
     API_BASE_URL,
     ActivitySmithBadRequestError,
+    ActivitySmithBudgetExhaustedError,
     ActivitySmithClient,
     ActivitySmithDroppedError,
     RequestBudget,
@@ -503,3 +504,91 @@ async def test_closing_can_be_cancelled_by_its_caller(
         async with asyncio.timeout(0.2):
             await client.async_close(within=5)
     release.set()
+
+
+# Each stream's own minimum interval ------------------------------------------------
+
+
+async def test_one_stream_is_updated_at_most_once_a_second_by_default(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A busy stream never spends the account's allowance on one Lock Screen."""
+    client = make_client(budget=RequestBudget(stream_spacing=0.0))
+    aioclient_mock.put(WASHER_URL, json=stream_answer("updated", "w"))
+    aioclient_mock.put(stream_url("dryer"), json=stream_answer("updated", "d"))
+    await client.put_stream("washer", stream_body(1))
+    queued = await client.put_stream("washer", stream_body(2))
+    assert queued["queued"]
+    assert 0.8 <= queued["retry_after"] <= 1.0
+    # Another stream is not held back by the washer's interval.
+    assert not (await client.put_stream("dryer", stream_body(1))).get("queued")
+    await settle(0.5)
+    assert sent(aioclient_mock) == [("PUT", "washer"), ("PUT", "dryer")]
+    await until(lambda: len(heard(client)) == 1)
+    assert sent(aioclient_mock)[-1] == ("PUT", "washer")
+
+
+async def test_a_stream_may_set_its_own_interval_and_an_end_never_waits_for_it(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """0.1 s between updates when asked; the end right after an update goes at once."""
+    client = make_client(budget=RequestBudget(stream_spacing=0.0))
+    aioclient_mock.put(WASHER_URL, json=stream_answer("updated", "w"))
+    aioclient_mock.delete(WASHER_URL, json=stream_answer("ended", "w"))
+    await client.put_stream("washer", stream_body(1), min_interval=0.1)
+    queued = await client.put_stream("washer", stream_body(2), min_interval=0.1)
+    assert queued["retry_after"] <= 0.1
+    await until(lambda: len(heard(client)) == 1)
+    assert not (await client.end_stream("washer")).get("queued")
+    assert sent(aioclient_mock) == [
+        ("PUT", "washer"),
+        ("PUT", "washer"),
+        ("DELETE", "washer"),
+    ]
+
+
+async def test_a_failed_update_does_not_start_the_streams_interval(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Nothing reached the phone, so the next try is not held back a second."""
+    client = make_client(budget=RequestBudget(stream_spacing=0.0))
+    answer_in_turn(
+        aioclient_mock,
+        "put",
+        WASHER_URL,
+        [{"status": 400, "json": {"error": "bad"}}, {"json": stream_answer("updated")}],
+    )
+    with pytest.raises(ActivitySmithBadRequestError):
+        await client.put_stream("washer", stream_body(1))
+    assert not (await client.put_stream("washer", stream_body(2))).get("queued")
+
+
+# The server's count -------------------------------------------------------------
+
+
+async def test_an_answer_saying_nothing_is_left_holds_its_feature_until_the_reset(
+    make_client: Callable[..., ActivitySmithClient],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Another client spent the account's pushes: the next push waits, streams go."""
+    clock = FakeClock()
+    client = make_client(budget=RequestBudget(clock=clock))
+    aioclient_mock.post(
+        f"{API_BASE_URL}/push-notification",
+        json={"success": True},
+        headers={
+            "RateLimit": '"account:notifications"; r=0; t=42',
+            "RateLimit-Policy": '"account:notifications"; q=60; w=60',
+        },
+    )
+    aioclient_mock.put(WASHER_URL, json=stream_answer("updated", "w"))
+    await client.send_push_notification({"title": "T"})
+    with pytest.raises(ActivitySmithBudgetExhaustedError) as waiting:
+        await client.send_push_notification({"title": "T"})
+    assert waiting.value.retry_after == pytest.approx(42.0)
+    assert not (await client.put_stream("washer", stream_body(1))).get("queued")
+    clock.now += 42.0
+    await client.send_push_notification({"title": "T"})
