@@ -87,7 +87,17 @@ async def test_push_with_action_buttons(
         ({"message": "no title"}, "invalid_field", "title"),
         ({"title": ""}, "invalid_field", "title"),
         ({"title": "T", "media": "http://x.io/a.jpg"}, "invalid_field", "media"),
-        ({"title": "T", "redirection": "ftp://x.io"}, "invalid_field", "redirection"),
+        ({"title": "T", "redirection": "x.io/page"}, "invalid_field", "redirection"),
+        (
+            {"title": "T", "redirection": "myapp://" + "x" * 2041},
+            "invalid_field",
+            "redirection",
+        ),
+        ({"title": "T", "icon": "http://x.io/i.png"}, "invalid_field", "icon"),
+        ({"title": "T", "icon": "https://u:p@x.io/i.png"}, "invalid_field", "icon"),
+        ({"title": "T", "interruption_level": "loud"}, "invalid_field", None),
+        ({"title": "T", "tags": ["-leading-dash"]}, "invalid_field", "tags.0"),
+        ({"title": "T", "metadata": {"a": [1]}}, "invalid_field", "metadata.a"),
         (
             {
                 "title": "T",
