@@ -234,7 +234,5 @@ def metadata(value: Any) -> dict[str, Any]:
             raise vol.Invalid(err.msg, path=[key]) from err
     size = len(json.dumps(checked, ensure_ascii=False, separators=(",", ":")).encode())
     if size > MAX_METADATA_BYTES:
-        raise vol.Invalid(
-            f"at most {MAX_METADATA_BYTES} bytes as JSON, not {size}"
-        )
+        raise vol.Invalid(f"at most {MAX_METADATA_BYTES} bytes as JSON, not {size}")
     return checked
