@@ -62,6 +62,10 @@ STREAM_DELETE = Endpoint(
     "DELETE /live-activity/stream/*", True, True, ActivitySmithNotFoundError
 )
 PUSH = Endpoint("POST /push-notification", shared=True, retry=False)
+# Not repeated either; it spends the push notifications' allowance, as a push does.
+REPLACE_PUSH = Endpoint(
+    "PUT /push-notification/*", True, False, ActivitySmithNotFoundError
+)
 BADGE = Endpoint("POST /badge", shared=False, retry=True)
 METRIC = Endpoint("POST /metrics/*/value", True, True, ActivitySmithNotFoundError)
 
