@@ -32,12 +32,24 @@ content):
 5. bounded growth: 1000 stream keys started and ended (the budget lifted from here on,
    to measure the store, not the budget): stream records, stream sensors and entities
    of the entry, the store file's size, and Python's memory growth (tracemalloc);
-6. "Detected blocking call" warnings during all of it.
+6. lifecycle: the loaded entry gets a new key through a reauth flow, then a reconfigure
+   flow (each key checked against the fake API; the entry must reload and the next
+   start go out with the new key); a tracked entity is added (its stream starts) and
+   removed (its stream ends, none of its entities stay); a stream sensor is renamed in
+   the entity registry and a partial update still completes from its stream, before
+   and after a reload of the entry;
+7. "Detected blocking call" warnings and Home Assistant's usage reports about the
+   integration ("Detected that custom integration 'activitysmith' ... This will stop
+   working in Home Assistant ...", logged by homeassistant.helpers.frame) during all of
+   it; target none. Before relying on that zero, a self-check makes the frame helper
+   report a usage by the integration and by another integration, and logs a
+   blocking-call warning, and stops the run unless each is counted where it belongs.
 
 It prints each part as it ends, then the headline, and exits 1 if a target is missed.
 Shorter runs while iterating: BENCH_STALENESS_SECONDS, BENCH_STREAMS (for example "4"),
-BENCH_GROWTH_STREAMS, BENCH_TRACKED (0 skips that phase). BENCH_SMOKE=1 (scripts/check-ha-release) runs a short version
-that checks that everything works, without timing targets (another release, or a busy
+BENCH_GROWTH_STREAMS, BENCH_TRACKED (0 skips that phase). BENCH_SMOKE=1
+(scripts/check-ha-release) runs a short version that checks that everything works,
+without timing targets (another release, or a busy
 machine, times differently). Traffic goes to 127.0.0.1 only.
 """
 
@@ -127,18 +139,88 @@ class Report:
             say(f"  {name:<58} {value}{verdict}")
 
 
-class BlockingCallCounter(logging.Handler):
-    """Collects Home Assistant's 'Detected blocking call' reports."""
+# The logger of Home Assistant's usage reports ("Detected that custom integration
+# 'activitysmith' ... This will stop working in Home Assistant ...").
+FRAME_LOGGER = "homeassistant.helpers.frame"
+DOMAIN = "activitysmith"
+
+
+def report_kind(logger_name: str, message: str) -> str | None:
+    """What a log record reports: "blocking", "usage" (about us), "other usage", None.
+
+    A usage report is anything Home Assistant's frame helper logs; it is ours when it
+    names the integration (custom or not, with or without a breaking version).
+    """
+    if "Detected blocking call" in message:
+        return "blocking"
+    if logger_name == FRAME_LOGGER or logger_name.startswith(f"{FRAME_LOGGER}."):
+        return "usage" if DOMAIN in message else "other usage"
+    return None
+
+
+class HomeAssistantReports(logging.Handler):
+    """Collects Home Assistant's blocking-call warnings and usage reports."""
 
     def __init__(self) -> None:
         """Start with none."""
         super().__init__(logging.WARNING)
-        self.reports: list[str] = []
+        self.reports: dict[str, list[str]] = {
+            "blocking": [],
+            "usage": [],
+            "other usage": [],
+        }
 
     def emit(self, record: logging.LogRecord) -> None:
         """Keep the reports, ignore everything else."""
-        if "Detected blocking call" in (message := record.getMessage()):
-            self.reports.append(message)
+        message = record.getMessage()
+        if kind := report_kind(record.name, message):
+            self.reports[kind].append(message)
+
+    def clear(self) -> None:
+        """Forget what was collected so far."""
+        for messages in self.reports.values():
+            messages.clear()
+
+
+async def check_report_detection(reports: HomeAssistantReports) -> None:
+    """Prove the detection works on this release before relying on its zero.
+
+    Makes Home Assistant's frame helper report a usage by the integration, and one by
+    another integration, and logs a blocking-call warning as Home Assistant's loop
+    guard words it; each must be counted where it belongs. Then forgets them.
+    """
+    from homeassistant.helpers import frame  # noqa: PLC0415
+
+    odd = "does something odd on purpose (the bench's self-check)"
+    frame.report_usage(odd, integration_domain=DOMAIN, breaks_in_ha_version="2099.1.0")
+    frame.report_usage(
+        odd,
+        integration_domain="webhook",
+        breaks_in_ha_version="2099.1.0",
+        core_behavior=frame.ReportBehavior.LOG,
+        core_integration_behavior=frame.ReportBehavior.LOG,
+    )
+    logging.getLogger("homeassistant.util.loop").warning(
+        "Detected blocking call to open with args ('/dev/null',) inside the event "
+        "loop by custom integration '%s' (the bench's self-check)",
+        DOMAIN,
+    )
+    await asyncio.sleep(0.1)  # in case Home Assistant logs through a queue
+    counted = {kind: len(messages) for kind, messages in reports.reports.items()}
+    expected = {"blocking": 1, "usage": 1, "other usage": 1}
+    ours = reports.reports["usage"]
+    if counted != expected or "This will stop working in Home Assistant" not in (
+        ours[0] if ours else ""
+    ):
+        raise RuntimeError(
+            f"the report detection is broken on this release: counted {counted} of "
+            f"the self-check's reports, expected {expected}: {reports.reports}"
+        )
+    say(
+        "self-check: a deliberate usage report by activitysmith, one by another "
+        "integration and a blocking-call warning were each detected"
+    )
+    reports.clear()
 
 
 class FakeApi:
@@ -296,14 +378,16 @@ async def change_tracked(
     return changes, 0.0  # a state change does not wait for anything
 
 
-async def add_tracked_entities(hass: Any, entry: Any, count: int) -> dict[str, str]:
+async def add_tracked_entities(
+    hass: Any, entry: Any, count: int, prefix: str = "sensor.bench_tracked"
+) -> dict[str, str]:
     """`count` sensors tracked as suggested, plus a subtitle that numbers their state.
 
     Returns each tracked entity's stream key and entity id.
     """
     tracked: dict[str, str] = {}
     for index in range(count):
-        entity_id = f"sensor.bench_tracked_{index}"
+        entity_id = f"{prefix}_{index}"
         hass.states.async_set(entity_id, "0")
         flows = hass.config_entries.subentries
         result = await flows.async_init(
@@ -692,6 +776,191 @@ async def growth(hass: Any, entry: Any, report: Report) -> None:
     )
 
 
+# 6. What ends or changes an entry: a new key, a tracked entity's removal, a reload,
+# a renamed stream sensor
+
+
+class FakeApiKeys:
+    """The keys the lifecycle phase swaps in (the fake API accepts any)."""
+
+    REAUTH = "ask_bench_key_reauth"
+    RECONFIGURE = "ask_bench_key_reconfigure"
+
+
+async def new_key(hass: Any, entry: Any, api: FakeApi, source: str, key: str) -> str:
+    """Give the loaded entry a new key through a reauth or reconfigure flow.
+
+    Returns a problem, or "" if the entry reloaded with the key and uses it on the wire.
+    """
+    flows = hass.config_entries.flow
+    old_client = entry.runtime_data.client
+    if source == "reauth":
+        entry.async_start_reauth(hass)
+        await hass.async_block_till_done()
+        [flow] = entry.async_get_active_flows(hass, {"reauth"})
+    else:
+        flow = await flows.async_init(
+            "activitysmith",
+            context={"source": "reconfigure", "entry_id": entry.entry_id},
+        )
+    result = await flows.async_configure(flow["flow_id"], {"api_key": key})
+    await hass.async_block_till_done()
+    if result.get("reason") != f"{source}_successful":
+        return f"the flow ended with {result.get('type')} {result.get('reason')}"
+    if entry.state.name != "LOADED" or entry.data["api_key"] != key:
+        return f"the entry is {entry.state.name} with another key after the flow"
+    if entry.runtime_data.client is old_client:
+        return "the entry did not reload: it kept its old client"
+    await hass.services.async_call(
+        "activitysmith",
+        "start_live_activity",
+        {"title": "New key", "type": "alert", "message": source},
+        blocking=True,
+        return_response=True,
+    )
+    async with api.session.get(f"{api.url}/_bench/last-authorization") as response:
+        used = await response.json()
+    return "" if used == f"Bearer {key}" else f"the next start was sent with {used!r}"
+
+
+async def add_and_remove_tracked(hass: Any, entry: Any, api: FakeApi) -> str:
+    """A tracked entity starts its stream; removed, it ends it and leaves nothing."""
+    from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
+
+    since = await api.count()
+    [(key, entity_id)] = (
+        await add_tracked_entities(hass, entry, 1, prefix="sensor.bench_lifecycle")
+    ).items()
+    hass.states.async_set(entity_id, "1")
+    await settle(hass, entry)
+    subentry_id = next(
+        sid
+        for sid, sub in entry.subentries.items()
+        if sub.data["entity_id"] == entity_id
+    )
+    hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await settle(hass, entry)
+    sent = [
+        method for _, method, path, _ in await api.requests(since) if path.endswith(key)
+    ]
+    left = [
+        registered.entity_id
+        for registered in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if registered.config_subentry_id == subentry_id or key in registered.unique_id
+    ]
+    if not sent or sent[0] != "PUT" or sent[-1] != "DELETE":
+        return f"its stream saw {sent}, not a start then an end"
+    return f"entities left behind: {left}" if left else ""
+
+
+async def settle(hass: Any, entry: Any) -> None:
+    """Let what was scheduled run, and the stream requests it queued reach the wire."""
+    await hass.async_block_till_done()
+    await entry.runtime_data.client.async_wait_for_streams()
+    await hass.async_block_till_done()
+
+
+async def stream_to(
+    hass: Any, entry: Any, api: FakeApi, key: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """Stream `fields` to `key`; the content state the fake API received for it."""
+    since = await api.count()
+    await hass.services.async_call(
+        "activitysmith",
+        "stream_live_activity",
+        {"stream_key": key, **fields},
+        blocking=True,
+        return_response=True,
+    )
+    await settle(hass, entry)
+    puts = [
+        body["content_state"]
+        for _, method, path, body in await api.requests(since)
+        if method == "PUT" and path.endswith(f"/{key}")
+    ]
+    return puts[-1] if puts else {}
+
+
+async def rename_and_reload(hass: Any, entry: Any, api: FakeApi) -> tuple[str, str]:
+    """A renamed stream sensor keeps its stream, before and after a reload.
+
+    Returns the problems of the rename and of the reload ("" when none).
+    """
+    from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
+
+    key, renamed = "bench_rename", "sensor.bench_renamed"
+    registry = er.async_get(hass)
+    await stream_to(
+        hass, entry, api, key, {"title": "Rename", "type": "progress", "percentage": 10}
+    )
+    if not (
+        old_id := registry.async_get_entity_id(
+            "sensor", "activitysmith", f"{entry.entry_id}_stream_{key}"
+        )
+    ):
+        return "no sensor for the stream", "not reached"
+    registry.async_update_entity(old_id, new_entity_id=renamed)
+    await hass.async_block_till_done()
+
+    def problem(sent: dict[str, Any], percentage: int) -> str:
+        state = hass.states.get(renamed)
+        if sent.get("title") != "Rename" or sent.get("percentage") != percentage:
+            return f"the partial update sent {sent}"
+        if state is None or state.attributes.get("percentage") != percentage:
+            return f"{renamed} shows {state}"
+        if hass.states.get(old_id) is not None:
+            return f"{old_id} is back beside {renamed}"
+        return ""
+
+    renaming = problem(await stream_to(hass, entry, api, key, {"percentage": 50}), 50)
+    if not await hass.config_entries.async_reload(entry.entry_id):
+        return renaming, f"the reload failed: the entry is {entry.state.name}"
+    await hass.async_block_till_done()
+    reloading = problem(await stream_to(hass, entry, api, key, {"percentage": 70}), 70)
+    return renaming, reloading
+
+
+async def lifecycle(hass: Any, entry: Any, api: FakeApi, report: Report) -> None:
+    """Reauth, reconfigure, a tracked entity added and removed, a rename, a reload."""
+
+    async def attempt(step: Awaitable[Any]) -> Any:
+        try:
+            return await step
+        except Exception as err:  # a failed step is a finding, not a crash
+            return f"raised {type(err).__name__}: {err}"
+
+    results = [
+        (
+            "reauth: reloaded, the next start uses the new key",
+            await attempt(new_key(hass, entry, api, "reauth", FakeApiKeys.REAUTH)),
+        ),
+        (
+            "reconfigure: the same",
+            await attempt(
+                new_key(hass, entry, api, "reconfigure", FakeApiKeys.RECONFIGURE)
+            ),
+        ),
+        (
+            "tracked entity added, removed: started, ended, none left",
+            await attempt(add_and_remove_tracked(hass, entry, api)),
+        ),
+    ]
+    renamed = await attempt(rename_and_reload(hass, entry, api))
+    renaming, reloading = (renamed, renamed) if isinstance(renamed, str) else renamed
+    results += [
+        ("stream sensor renamed: a partial update completes", renaming),
+        ("entry reloaded: the renamed sensor keeps its stream", reloading),
+    ]
+    problems = [name for name, problem in results if problem]
+    report.section(
+        "lifecycle: new keys, a tracked entity's removal, a rename, a reload",
+        [Figure(name, problem or "ok") for name, problem in results]
+        + [Figure("lifecycle_problems", len(problems), 0)],
+    )
+
+
 async def memory_in_use(hass: Any) -> int:
     """Bytes tracemalloc sees in use, once everything pending has run."""
     await hass.async_block_till_done()
@@ -712,12 +981,13 @@ async def main(config_dir: Path) -> int:
 
     began = time.monotonic()
     report = Report()
-    blocking = BlockingCallCounter()
-    logging.getLogger().addHandler(blocking)
+    reports = HomeAssistantReports()
+    logging.getLogger().addHandler(reports)
     fake_api, api_url = await start_fake_api()
     try:
         hass, entry = await setup_home_assistant(config_dir, api_url)
         try:
+            await check_report_detection(reports)
             api = FakeApi(async_get_clientsession(hass), api_url)
             worst_max = {
                 f"{streams} stream(s)": (
@@ -737,16 +1007,26 @@ async def main(config_dir: Path) -> int:
             lift_budget(entry)
             await overhead(hass, api, report)
             await growth(hass, entry, report)
+            await lifecycle(hass, entry, api, report)
         finally:
             await hass.async_stop()
     finally:
         fake_api.terminate()
         await fake_api.wait()
+    found = reports.reports
     report.section(
-        "event loop", [Figure("blocking_call_warnings", len(blocking.reports), 0)]
+        "event loop and usage reports",
+        [
+            Figure("blocking_call_warnings", len(found["blocking"]), 0),
+            Figure("usage_reports_about_activitysmith", len(found["usage"]), 0),
+            Figure(
+                "usage reports about other code (not ours)", len(found["other usage"])
+            ),
+        ],
     )
-    for message in blocking.reports:
-        say(f"  {message[:300]}")
+    for kind, messages in found.items():
+        for message in messages:
+            say(f"  {kind}: {message[:300]}")
 
     say("")
     say("STALENESS RATIO TO THE IDEAL (worst stream's max staleness / ideal)")

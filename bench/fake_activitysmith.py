@@ -4,8 +4,9 @@ Runs in its own process. Answers the endpoints they use as the spec describes th
 records every API request that reaches it, key checks and re-sends included: when it
 arrived (on the system-wide monotonic clock, which the benchmark's process shares), its
 method, path and JSON body; and from which client socket each came. The benchmark reads
-them at /_bench/requests and /_bench/connections. Prints `PORT <n>` once it listens,
-then serves until it is terminated.
+them at /_bench/requests and /_bench/connections, and the Authorization header of the
+last request (the key the integration uses) at /_bench/last-authorization. Prints
+`PORT <n>` once it listens, then serves until it is terminated.
 
 Streams behave like ActivitySmith's, for any stream key (`washer`, or `ha-<subentry id>`
 of a tracked entity): the first PUT starts an activity (`started`, a new activity id),
@@ -43,6 +44,7 @@ class FakeActivitySmith:
         self.streams: dict[str, str] = {}  # running stream key -> its activity id
         self.activities = 0  # activity ids handed out so far
         self.last_start: dict[str, Any] | None = None
+        self.last_authorization: str | None = None  # of the last API request
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -55,6 +57,7 @@ class FakeActivitySmith:
         app.router.add_get("/_bench/requests", self.recorded)
         app.router.add_get("/_bench/connections", self.connections)
         app.router.add_post("/_bench/reset-peers", self.reset_peers)
+        app.router.add_get("/_bench/last-authorization", self.get_last_authorization)
         app.router.add_get("/_fake/last-start", self.get_last_start)
         return app
 
@@ -80,6 +83,7 @@ class FakeActivitySmith:
         if request.transport is not None:
             self.peers.add(request.transport.get_extra_info("peername")[:2])
         body = await request.json() if request.can_read_body else None
+        self.last_authorization = request.headers.get("Authorization")
         self.requests.append((arrival, request.method, request.path, body))
         return body
 
@@ -157,6 +161,10 @@ class FakeActivitySmith:
         """Forget the client sockets seen so far."""
         self.peers.clear()
         return web.json_response({})
+
+    async def get_last_authorization(self, request: web.Request) -> web.Response:
+        """The Authorization header of the last API request (null before any)."""
+        return web.json_response(self.last_authorization)
 
     async def get_last_start(self, request: web.Request) -> web.Response:
         """The body of the last start (null before any), for the UI check."""

@@ -247,6 +247,7 @@ EXAMPLE_CONTENT: dict[str, dict[str, Any]] = {
     },
     "alert": {"title": "Front door", "type": "alert", "message": "Opened"},
     "timer": {"title": "Pizza", "type": "timer", "duration_seconds": 600},
+    "value": {"title": "Revenue", "type": "value", "value": "$1,240"},
 }
 # One change per type that a partial update could carry.
 EXAMPLE_CHANGE: dict[str, dict[str, Any]] = {
@@ -256,6 +257,7 @@ EXAMPLE_CHANGE: dict[str, dict[str, Any]] = {
     "stats": {"metrics": [{"label": "Solar", "value": 13}]},
     "alert": {"message": "Closed"},
     "timer": {"is_running": False},
+    "value": {"value": 1250.5},
 }
 START_URL = f"{API_BASE_URL}/live-activity/start"
 UPDATE_URL = f"{API_BASE_URL}/live-activity/update"

@@ -88,7 +88,7 @@ def test_every_field_of_a_row_is_accepted_by_its_type(
 ) -> None:
     """Each field a row names passes the rules (with what it needs beside it)."""
     state = {**EXAMPLE_CONTENT[activity_type], field: SAMPLE_VALUE[field]}
-    if field in ("value", "upper_limit"):
+    if activity_type == "progress" and field in ("value", "upper_limit"):
         state.update(value=1, upper_limit=2)
     content.validate(state, "start", {})
 
@@ -103,6 +103,7 @@ def test_every_field_of_a_row_is_accepted_by_its_type(
         ("stats", "metrics", "field_required"),
         ("alert", "message", "field_required"),
         ("timer", "duration_seconds", "countdown_needs_duration"),
+        ("value", "value", "field_required"),
         ("alert", "title", "title_required"),
     ],
 )
@@ -128,9 +129,9 @@ def test_progress_accepts_value_with_upper_limit_instead_of_percentage() -> None
     ("given", "other"), [("value", "upper_limit"), ("upper_limit", "value")]
 )
 def test_value_and_upper_limit_go_together(given: str, other: str) -> None:
-    """One without the other is an error, whatever the type."""
+    """On a progress bar, one without the other is an error."""
     with pytest.raises(ServiceValidationError) as raised:
-        content.validate({"title": "T", given: 3}, "update", {})
+        content.validate({"title": "T", "type": "progress", given: 3}, "update", {})
     assert raised.value.translation_placeholders == {"field": given, "other": other}
 
 

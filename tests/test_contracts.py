@@ -85,27 +85,40 @@ LIVE_ACTIVITY_FIELDS = {
     "upper_limit",
     "value",
 }
+HISTORY_FIELDS = {"tags", "metadata"}
+PUSH_CONTENT_FIELDS = {
+    "actions",
+    "badge",
+    "config_entry_id",
+    "icon",
+    "media",
+    "message",
+    "metadata",
+    "payload",
+    "redirection",
+    "subtitle",
+    "tags",
+    "title",
+}
 ACTIONS = {
-    "start_live_activity": LIVE_ACTIVITY_FIELDS | {"alert", "channels"},
-    "update_live_activity": LIVE_ACTIVITY_FIELDS | {"activity_id", "entity_id"},
+    "start_live_activity": LIVE_ACTIVITY_FIELDS
+    | {"alert", "channels"}
+    | HISTORY_FIELDS,
+    "update_live_activity": LIVE_ACTIVITY_FIELDS
+    | {"activity_id", "entity_id"}
+    | HISTORY_FIELDS,
     "end_live_activity": LIVE_ACTIVITY_FIELDS
-    | {"activity_id", "entity_id", "auto_dismiss_minutes"},
-    "stream_live_activity": LIVE_ACTIVITY_FIELDS | {"alert", "channels", "stream_key"},
+    | {"activity_id", "entity_id", "auto_dismiss_minutes"}
+    | HISTORY_FIELDS,
+    "stream_live_activity": LIVE_ACTIVITY_FIELDS
+    | {"alert", "channels", "stream_key"}
+    | HISTORY_FIELDS,
     "end_live_activity_stream": LIVE_ACTIVITY_FIELDS
-    | {"alert", "stream_key", "auto_dismiss_minutes", "auto_dismiss_seconds"},
-    "send_push_notification": {
-        "actions",
-        "badge",
-        "channels",
-        "config_entry_id",
-        "media",
-        "message",
-        "payload",
-        "redirection",
-        "sound",
-        "subtitle",
-        "title",
-    },
+    | {"alert", "stream_key", "auto_dismiss_minutes", "auto_dismiss_seconds"}
+    | HISTORY_FIELDS,
+    "send_push_notification": PUSH_CONTENT_FIELDS
+    | {"channels", "interruption_level", "sound"},
+    "replace_push_notification": PUSH_CONTENT_FIELDS | {"notification_id"},
     "set_badge_count": {"badge", "channels", "config_entry_id"},
     "update_metric_value": {"config_entry_id", "key", "timestamp", "value"},
 }

@@ -15,6 +15,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
@@ -87,7 +88,17 @@ async def test_push_with_action_buttons(
         ({"message": "no title"}, "invalid_field", "title"),
         ({"title": ""}, "invalid_field", "title"),
         ({"title": "T", "media": "http://x.io/a.jpg"}, "invalid_field", "media"),
-        ({"title": "T", "redirection": "ftp://x.io"}, "invalid_field", "redirection"),
+        ({"title": "T", "redirection": "x.io/page"}, "invalid_field", "redirection"),
+        (
+            {"title": "T", "redirection": "myapp://" + "x" * 2041},
+            "invalid_field",
+            "redirection",
+        ),
+        ({"title": "T", "icon": "http://x.io/i.png"}, "invalid_field", "icon"),
+        ({"title": "T", "icon": "https://u:p@x.io/i.png"}, "invalid_field", "icon"),
+        ({"title": "T", "interruption_level": "loud"}, "invalid_field", None),
+        ({"title": "T", "tags": ["-leading-dash"]}, "invalid_field", "tags.0"),
+        ({"title": "T", "metadata": {"a": [1]}}, "invalid_field", "metadata.a"),
         (
             {
                 "title": "T",
@@ -364,3 +375,249 @@ async def test_notify_entity_failure_is_translated(
             blocking=True,
         )
     assert raised.value.translation_key == "no_recipients"
+
+
+# Push fields of 1.14, and replacing a push ----------------------------------------
+
+NOTIFICATION_ID = "pn_8f3a2c"
+SENT = {**PUSH_RESPONSE, "notification_id": NOTIFICATION_ID, "devices_targeted": 2}
+REPLACE_URL = f"{PUSH_URL}/{NOTIFICATION_ID}"
+REPLACED = {
+    "success": True,
+    "notification_id": NOTIFICATION_ID,
+    "devices_notified": 2,
+    "timestamp": "2026-11-26T08:30:00Z",
+}
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_push_sends_icon_interruption_level_tags_and_metadata(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The 1.14 fields go as given; the answer's notification_id comes back."""
+    aioclient_mock.post(PUSH_URL, json=SENT)
+    data = {
+        "title": "Washer 50 %",
+        "icon": "https://example.com/washer.png",
+        "interruption_level": "time-sensitive",
+        "tags": ["laundry"],
+        "metadata": {"program": "Cotton 60", "spin": 1400},
+    }
+    assert await act(hass, "send_push_notification", data) == SENT
+    assert sent_bodies(aioclient_mock) == [data]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    "link", ["spotify:track:123", "spotify://album/1", "ftp://x.io", "tel:+4312345"]
+)
+async def test_push_links_may_open_any_app(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, link: str
+) -> None:
+    """The tap target and open_url buttons take any scheme; webhooks stay https."""
+    aioclient_mock.post(PUSH_URL, json=SENT)
+    button = {"title": "Play", "type": "open_url", "url": link}
+    await act(
+        hass,
+        "send_push_notification",
+        {"title": "Music", "redirection": link, "actions": [button]},
+    )
+    [body] = sent_bodies(aioclient_mock)
+    assert body["redirection"] == link
+    assert body["actions"] == [button]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize("level", ["passive", "active", "time-sensitive"])
+async def test_every_interruption_level_is_sent(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, level: str
+) -> None:
+    """The three levels of the spec."""
+    aioclient_mock.post(PUSH_URL, json=SENT)
+    await act(
+        hass, "send_push_notification", {"title": "T", "interruption_level": level}
+    )
+    assert sent_bodies(aioclient_mock) == [{"title": "T", "interruption_level": level}]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_live_activity_buttons_still_open_only_web_pages_and_shortcuts(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Any scheme is for pushes only: a Live Activity open_url stays http(s)/shortcuts."""
+    button = {"title": "Play", "type": "open_url", "url": "spotify:track:123"}
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(
+            hass,
+            "start_live_activity",
+            {"title": "T", "type": "alert", "message": "M", "action": button},
+        )
+    assert raised.value.translation_placeholders["field"] == "action"
+    assert sent_bodies(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_replace_push_puts_the_new_content_and_returns_the_answer(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """PUT /push-notification/{id}: the body is a push without delivery or target."""
+    aioclient_mock.put(REPLACE_URL, json=REPLACED)
+    data = {
+        "title": "Washer done",
+        "message": "Time to hang the laundry.",
+        "subtitle": "Laundry",
+        "icon": "https://example.com/washer.png",
+        "redirection": "shortcuts://run-shortcut?name=Laundry",
+        "payload": {"machine": "washer"},
+        "badge": 0,
+        "tags": [],
+        "metadata": {"program": "Cotton 60"},
+    }
+    response = await act(
+        hass,
+        "replace_push_notification",
+        {"notification_id": NOTIFICATION_ID, **data},
+    )
+    assert response == REPLACED
+    [(method, url, body, _)] = aioclient_mock.mock_calls[-1:]
+    assert (method, str(url), body) == ("PUT", REPLACE_URL, data)
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_the_readme_example_replaces_the_push_it_sent(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Washer 50 %, then Washer done: the send's notification_id names the replace."""
+    aioclient_mock.post(PUSH_URL, json=SENT)
+    aioclient_mock.put(REPLACE_URL, json=REPLACED)
+    assert await async_setup_component(
+        hass,
+        "script",
+        {
+            "script": {
+                "washer": {
+                    "sequence": [
+                        {
+                            "action": "activitysmith.send_push_notification",
+                            "data": {"title": "Washer 50 %"},
+                            "response_variable": "washer_push",
+                        },
+                        {
+                            "action": "activitysmith.replace_push_notification",
+                            "data": {
+                                "notification_id": (
+                                    "{{ washer_push.notification_id }}"
+                                ),
+                                "title": "Washer done",
+                            },
+                        },
+                    ]
+                }
+            }
+        },
+    )
+    await hass.services.async_call("script", "washer", blocking=True)
+    assert [(m, str(u), b) for m, u, b, _ in aioclient_mock.mock_calls[-2:]] == [
+        ("POST", PUSH_URL, {"title": "Washer 50 %"}),
+        ("PUT", REPLACE_URL, {"title": "Washer done"}),
+    ]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"title": "T"}, "notification_id"),
+        ({"notification_id": "", "title": "T"}, "notification_id"),
+        ({"notification_id": NOTIFICATION_ID}, "title"),
+        (
+            {"notification_id": NOTIFICATION_ID, "title": "T", "sound": "default"},
+            "sound",
+        ),
+        (
+            {"notification_id": NOTIFICATION_ID, "title": "T", "channels": ["a"]},
+            "channels",
+        ),
+        (
+            {
+                "notification_id": NOTIFICATION_ID,
+                "title": "T",
+                "interruption_level": "passive",
+            },
+            "interruption_level",
+        ),
+        (
+            {"notification_id": NOTIFICATION_ID, "title": "T", "icon": "http://x"},
+            "icon",
+        ),
+    ],
+)
+async def test_replace_takes_only_what_a_replacement_can_change(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    data: dict[str, Any],
+    field: str,
+) -> None:
+    """The id and a title are needed; sound, target and urgency stay the original's."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(hass, "replace_push_notification", data)
+    assert raised.value.translation_key == "invalid_field"
+    assert raised.value.translation_placeholders["field"] == field
+    assert sent_bodies(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_replace_refuses_media_with_actions(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The same rule as a push."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await act(
+            hass,
+            "replace_push_notification",
+            {
+                "notification_id": NOTIFICATION_ID,
+                "title": "T",
+                "media": "https://x.io/a.jpg",
+                "actions": [],
+            },
+        )
+    assert raised.value.translation_key == "media_with_actions"
+    assert sent_bodies(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_replacing_an_unknown_push_names_it(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A 404 says which notification ActivitySmith does not know; it is not retried."""
+    aioclient_mock.put(
+        REPLACE_URL,
+        status=404,
+        json={"error": "Not found", "message": "Push notification not found"},
+    )
+    with pytest.raises(HomeAssistantError) as raised:
+        await act(
+            hass,
+            "replace_push_notification",
+            {"notification_id": NOTIFICATION_ID, "title": "Washer done"},
+        )
+    assert raised.value.translation_key == "notification_not_found"
+    assert raised.value.translation_placeholders["notification_id"] == NOTIFICATION_ID
+    assert len(sent_bodies(aioclient_mock)) == 1
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_failed_replace_is_not_repeated(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Like a push: a server error is reported, not sent again."""
+    aioclient_mock.put(REPLACE_URL, status=503, json={"error": "Unavailable"})
+    with pytest.raises(HomeAssistantError) as raised:
+        await act(
+            hass,
+            "replace_push_notification",
+            {"notification_id": NOTIFICATION_ID, "title": "Washer done"},
+        )
+    assert raised.value.translation_key == "server_error"
+    assert len(sent_bodies(aioclient_mock)) == 1

@@ -72,17 +72,30 @@ VALID: dict[str, list[Any]] = {
     "auto_dismiss_seconds": [30],
     "message": ["Done"],
     "media": ["https://example.com/a.jpg"],
-    "redirection": ["shortcuts://run-shortcut?name=X"],
+    "redirection": ["shortcuts://run-shortcut?name=X", "spotify:track:123"],
     "payload": [{"a": 1}],
     "badge": [{"title": "B"}, "LIVE"],
     "sound": ["default"],
     "key": ["indoor.temperature", "a"],
-    "value": [1],
+    "value": [1, "$1,240"],
+    "tags": [["laundry", "home:washer"], "a", []],
+    "metadata": [{"program": "Cotton", "spin": 1400, "eco": True}, {}],
+    "interruption_level": ["passive", "active", "time-sensitive"],
+    "notification_id": ["pn_8f3a2c"],
     "timestamp": ["2026-11-26T08:00:00+01:00", datetime(2026, 11, 26, tzinfo=UTC)],
 }
 # Where an action gives a field name another meaning.
 VALID_FOR: dict[str, dict[str, list[Any]]] = {
-    "send_push_notification": {"badge": [3, 0], "title": ["Door"]},
+    "send_push_notification": {
+        "badge": [3, 0],
+        "title": ["Door"],
+        "icon": ["https://example.com/i.png"],
+    },
+    "replace_push_notification": {
+        "badge": [3, 0],
+        "title": ["Door"],
+        "icon": ["https://example.com/i.png"],
+    },
     "set_badge_count": {"badge": [0, 5, 2_147_483_647]},
     "update_metric_value": {"value": [21.5, -3, "Heating", 7, 0]},
 }
@@ -104,6 +117,7 @@ BASES: dict[str, list[dict[str, Any]]] = {
     ],
     "end_live_activity_stream": [{"stream_key": "washer"}],
     "send_push_notification": [{"title": "Door"}],
+    "replace_push_notification": [{"notification_id": "pn_8f3a2c", "title": "Door"}],
     "set_badge_count": [{"badge": 1}],
     "update_metric_value": [{"key": "indoor.temperature", "value": 1}],
 }
@@ -208,6 +222,11 @@ async def fuzz_target(
             stream_answer("ended"),
         ),
         ("post", "/(push-notification|badge)", {"success": True, "timestamp": "t"}),
+        (
+            "put",
+            f"/push-notification/{any_key}",
+            {"success": True, "notification_id": "n", "timestamp": "t"},
+        ),
         ("post", f"/metrics/{any_key}/value", {"success": True}),
     ]
     for method, path, answer in answers:

@@ -8,7 +8,8 @@ import re
 import pytest
 import voluptuous as vol
 
-from custom_components.activitysmith.validators import HTTPS_URL, OPEN_URL
+from custom_components.activitysmith.schemas import SEND_PUSH_NOTIFICATION
+from custom_components.activitysmith.validators import HTTPS_URL, OPEN_URL, image_url
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 SCHEMES = ["http", "https", "shortcuts", "ftp", "tel", "mailto", "file", "myapp"]
@@ -37,7 +38,7 @@ def named_in(sentence: str) -> set[str]:
         (r"`open_url` takes (.*?);", OPEN_URL),
         (r"webhooks take (`[^)]*)\)", HTTPS_URL),
         (r"`media` \((.*?)\)", HTTPS_URL),
-        (r"`redirection` \((.*?)\)", OPEN_URL),
+        (r"`icon` \((an `https://` image.*?)\)", image_url),
     ],
 )
 def test_each_url_sentence_names_the_schemes_the_code_accepts(
@@ -55,3 +56,15 @@ def test_a_url_without_a_host_is_refused_as_the_readme_says() -> None:
     for url in ("shortcuts:run-shortcut?name=x", "https:///path", "http://"):
         with pytest.raises(vol.Invalid):
             OPEN_URL(url)
+
+
+def test_a_push_link_opens_any_app_as_the_readme_says() -> None:
+    """ "any app's link": every scheme, with or without a host, on tap and on buttons."""
+    match = re.search(r"`redirection` \((.*?)\)", README, re.DOTALL)
+    assert match
+    assert "any app's link" in match.group(1)
+    assert "2048 characters" in match.group(1)
+    for link in [f"{scheme}://x/y" for scheme in SCHEMES] + ["spotify:track:123"]:
+        button = {"title": "B", "type": "open_url", "url": link}
+        data = {"title": "T", "redirection": link, "actions": [button]}
+        assert SEND_PUSH_NOTIFICATION(data)["redirection"] == link

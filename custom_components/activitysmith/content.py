@@ -22,7 +22,9 @@ from .validators import (
     CHANNELS,
     NON_EMPTY_TEXT,
     action_button,
+    metadata,
     number,
+    tags,
     target_of,
     text,
     whole_number,
@@ -67,12 +69,32 @@ def _symbol_or_object(key: str) -> vol.Any:
 
 
 COLOR: Final = vol.In(COLORS)
+FINITE_NUMBER: Final = number()
 # A metric shows a number >= 0 or a short text; a negative reading goes as text ("-3").
 METRIC_VALUE: Final = vol.Any(
     vol.All(vol.Any(int, float), number(minimum=0)),
     vol.All(str, vol.Length(min=1, max=MAX_METRIC_TEXT)),
     msg="expected a number of at least 0, or a text of 1 to 64 characters",
 )
+
+
+def _readout(value: Any) -> float | int | str:
+    """A value activity's readout: a finite number, or a text sent as written.
+
+    Text keeps its formatting ("$1,240", "21.5 °C", "007"); a boolean is neither. A
+    progress bar's value must be a number: its type's rule turns a numeric text into one.
+    """
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a finite number, or a text")
+    if isinstance(value, int | float):
+        return FINITE_NUMBER(value)
+    try:
+        readout: str = NON_EMPTY_TEXT(value)
+    except vol.Invalid as err:
+        raise vol.Invalid("expected a finite number, or a text") from err
+    return readout
+
+
 ALERT: Final = vol.Schema(
     {vol.Optional("title"): cv.string, vol.Optional("body"): cv.string}
 )
@@ -82,12 +104,20 @@ FIELDS: Final[dict[str, Any]] = {
     "title": NON_EMPTY_TEXT,
     "subtitle": cv.string,
     "type": vol.In(
-        ("segmented_progress", "progress", "metrics", "stats", "alert", "timer")
+        (
+            "segmented_progress",
+            "progress",
+            "metrics",
+            "stats",
+            "alert",
+            "timer",
+            "value",
+        )
     ),
     "number_of_steps": whole_number(minimum=1),
     "current_step": whole_number(minimum=0),
     "percentage": number(minimum=0, maximum=100),
-    "value": number(),
+    "value": _readout,
     "upper_limit": number(above=0),
     "duration_seconds": number(above=0),
     "counts_down": cv.boolean,
@@ -119,7 +149,12 @@ REQUEST_FIELDS: Final[dict[str, Any]] = {
     "secondary_action": action_button,
     "alert": ALERT,
     "channels": CHANNELS,
+    # Sent as given, never merged: omitted keeps them, [] or {} clears them.
+    "tags": tags(),
+    "metadata": metadata,
 }
+# Update and end take at most 20 tags.
+MAX_CHANGE_TAGS: Final = 20
 COMMON_FIELDS: Final = frozenset({"title", "subtitle", "type", "icon"})
 
 
@@ -178,11 +213,7 @@ def _step_within_steps(activity_type: str, content: Content, phase: Phase) -> No
 
 
 # Rules that hold for every content state, whatever its type.
-GENERAL_RULES: Final[tuple[Rule, ...]] = (
-    _title_required,
-    _value_with_upper_limit,
-    _step_within_steps,
-)
+GENERAL_RULES: Final[tuple[Rule, ...]] = (_title_required, _step_within_steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +227,8 @@ class ActivityType:
     # Fields that are commands rather than state, never repeated from an earlier call.
     one_shot: frozenset[str] = frozenset()
     secondary_action: bool = False
+    # Fields whose shape this type narrows: (name, validator), applied before the rules.
+    narrowed: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
 
 
 ACTIVITY_TYPES: Final[dict[str, ActivityType]] = {
@@ -215,9 +248,11 @@ ACTIVITY_TYPES: Final[dict[str, ActivityType]] = {
     ),
     "progress": ActivityType(
         fields=frozenset({"percentage", "value", "upper_limit", "color", "badge"}),
-        rules=(_progress_needs_amount,),
+        rules=(_value_with_upper_limit, _progress_needs_amount),
         alternatives=(frozenset({"percentage"}), frozenset({"value", "upper_limit"})),
         secondary_action=True,
+        # A bar fills by a number; a numeric text from a form or template becomes one.
+        narrowed=(("value", FINITE_NUMBER),),
     ),
     "metrics": ActivityType(
         fields=frozenset({"metrics", "color"}), rules=(requires("metrics"),)
@@ -232,6 +267,11 @@ ACTIVITY_TYPES: Final[dict[str, ActivityType]] = {
         fields=frozenset({"duration_seconds", "counts_down", "is_running", "color"}),
         rules=(_countdown_needs_duration,),
         one_shot=frozenset({"duration_seconds"}),
+    ),
+    "value": ActivityType(
+        fields=frozenset({"value", "color", "badge"}),
+        rules=(requires("value"),),
+        secondary_action=True,
     ),
 }
 
@@ -272,14 +312,17 @@ def merge(last: Mapping[str, Any] | None, changes: Content) -> Content:
     return {name: merged[name] for name in FIELDS if name in merged}
 
 
-def validate(content: Content, phase: Phase, request: Mapping[str, Any]) -> None:
+def validate(content: Content, phase: Phase, request: Mapping[str, Any]) -> Content:
     """Check the meaning of a complete content state (and its buttons) for its type.
 
-    Raise a translated `ServiceValidationError` for the first broken rule. Without a known type only the rules
-    every type shares can be checked; the API then applies the activity's own type.
+    Return the content state to send: the fields its type narrows in their narrower
+    shape (a progress bar's numeric text as a number). Raise a translated
+    `ServiceValidationError` for the first broken rule. Without a known type only the
+    rules every type shares can be checked; the API then applies the activity's own type.
     """
     activity_type: str = content.get("type", "")
     row = ACTIVITY_TYPES.get(activity_type)
+    checked = dict(content)
     if row is not None:
         for name in content:
             if name not in COMMON_FIELDS and name not in row.fields:
@@ -288,8 +331,17 @@ def validate(content: Content, phase: Phase, request: Mapping[str, Any]) -> None
             raise _broken_rule(
                 "field_not_for_type", field="secondary_action", type=activity_type
             )
+        for name, shape in row.narrowed:
+            if name in checked:
+                try:
+                    checked[name] = shape(checked[name])
+                except vol.Invalid as err:
+                    raise _broken_rule(
+                        "number_required", field=name, type=activity_type
+                    ) from err
     for rule in (*GENERAL_RULES, *(row.rules if row else ())):
-        rule(activity_type, content, phase)
+        rule(activity_type, checked, phase)
+    return checked
 
 
 def with_auto_dismiss(content: Content, data: Mapping[str, Any]) -> Content:
@@ -314,7 +366,7 @@ def request_body(
     endpoints want, "channels" is the streams' flat form); None when not accepted.
     """
     body: dict[str, Any] = {} if content is None else {"content_state": content}
-    for name in ("action", "secondary_action", "alert"):
+    for name in ("action", "secondary_action", "alert", "tags", "metadata"):
         if name in data:
             body[name] = data[name]
     if channels_key == "target":

@@ -31,7 +31,7 @@ async def start_live_activity(call: ServiceCall) -> ServiceResponse:
     entry = entry_for(call)
     data = entry.runtime_data  # kept: an unload while this waits must not lose it
     content_state = content.content_of(call.data)
-    content.validate(content_state, "start", call.data)
+    content_state = content.validate(content_state, "start", call.data)
     request = await data.buttons.async_resolve(call.data)
     body = content.request_body(content_state, request, channels_key="target")
     response = await call_api(call.hass, entry, data.client.start_live_activity(body))
@@ -58,7 +58,7 @@ async def _change_live_activity(call: ServiceCall, phase: Phase) -> ServiceRespo
     content_state = content.merge(
         activities.last_content(activity_id), content.content_of(call.data)
     )
-    content.validate(content_state, phase, call.data)
+    content_state = content.validate(content_state, phase, call.data)
     request = await data.buttons.async_resolve(call.data, activity_id=activity_id)
     body = {
         ATTR_ACTIVITY_ID: activity_id,

@@ -18,29 +18,56 @@ from .const import DOMAIN
 from .failures import call_api
 from .validators import target_of
 
-PUSH_FIELDS: Final = frozenset(
-    {"title", "message", "subtitle", "media", "redirection", "actions", "payload"}
-    | {"badge", "sound"}
+# What a replacement takes: a push's content, neither its delivery nor its target.
+REPLACE_FIELDS: Final = frozenset(
+    {"title", "message", "subtitle", "media", "icon", "redirection", "actions"}
+    | {"payload", "badge", "tags", "metadata"}
 )
+PUSH_FIELDS: Final = REPLACE_FIELDS | {"interruption_level", "sound"}
 
 
-def push_notification_body(data: dict[str, Any]) -> dict[str, Any]:
-    """The push body: every field as given, channels nested in target."""
+def push_notification_body(
+    data: dict[str, Any], fields: frozenset[str] = PUSH_FIELDS
+) -> dict[str, Any]:
+    """The push body: every field of `fields` as given, channels nested in target."""
     if "media" in data and "actions" in data:  # even an empty list: the API refuses
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="media_with_actions"
         )
-    body = {name: value for name, value in data.items() if name in PUSH_FIELDS}
+    body = {name: value for name, value in data.items() if name in fields}
     return body | target_of(data)
 
 
 async def send_push_notification(call: ServiceCall) -> ServiceResponse:
-    """Send a push notification to the phones in the key's scope (or channels)."""
+    """Send a push notification to the phones in the key's scope (or channels).
+
+    The answer's `notification_id` names it for `replace_push_notification`.
+    """
     entry = entry_for(call)
     request = await entry.runtime_data.buttons.async_resolve(call.data)
     body = push_notification_body(request)
     client = entry.runtime_data.client
     return await call_api(call.hass, entry, client.send_push_notification(body))
+
+
+async def replace_push_notification(call: ServiceCall) -> ServiceResponse:
+    """Replace a sent push in place: silently, for the same recipients.
+
+    Title, message, subtitle, links, media, icon, actions and payload replace the
+    original's; omitted tags or metadata keep theirs.
+    """
+    entry = entry_for(call)
+    notification_id: str = call.data["notification_id"]
+    request = await entry.runtime_data.buttons.async_resolve(call.data)
+    body = push_notification_body(request, REPLACE_FIELDS)
+    client = entry.runtime_data.client
+    return await call_api(
+        call.hass,
+        entry,
+        client.replace_push_notification(notification_id, body),
+        not_found="notification_not_found",
+        notification_id=notification_id,
+    )
 
 
 async def set_badge_count(call: ServiceCall) -> ServiceResponse:

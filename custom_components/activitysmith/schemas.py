@@ -23,20 +23,25 @@ from .const import (
     ATTR_STREAM_KEY,
     DOMAIN,
 )
-from .content import FIELDS, REQUEST_FIELDS
+from .content import FIELDS, MAX_CHANGE_TAGS, REQUEST_FIELDS
 from .validators import (
     CHANNELS,
     HTTPS_URL,
     NON_EMPTY_TEXT,
-    OPEN_URL,
-    action_button,
+    app_link,
+    image_url,
     key_pattern,
+    metadata,
     number,
+    push_action_button,
+    tags,
     text,
     whole_number,
 )
 
 MAX_PUSH_ACTIONS: Final = 4
+MAX_LINK_LENGTH: Final = 2048
+INTERRUPTION_LEVELS: Final = ("passive", "active", "time-sensitive")
 MAX_BADGE: Final = 2_147_483_647
 
 STREAM_KEY: Final = key_pattern(
@@ -103,38 +108,59 @@ AUTO_DISMISS: Final = {
     vol.Exclusive(ATTR_AUTO_DISMISS_SECONDS, "auto_dismiss"): whole_number(minimum=0),
 }
 BUTTONS: Final = ("action", "secondary_action")
+HISTORY: Final = ("tags", "metadata")
+# Update and end: at most 20 tags (their own field, not the shared shape).
+CHANGE_HISTORY: Final = {
+    vol.Optional("tags"): tags(max_count=MAX_CHANGE_TAGS),
+    vol.Optional("metadata"): metadata,
+}
 
 START_LIVE_ACTIVITY: Final = live_activity_schema(
-    required=frozenset({"title", "type"}), request=(*BUTTONS, "alert", "channels")
+    required=frozenset({"title", "type"}),
+    request=(*BUTTONS, "alert", "channels", *HISTORY),
 )
-UPDATE_LIVE_ACTIVITY: Final = live_activity_schema(request=BUTTONS, extra=TARGET)
+UPDATE_LIVE_ACTIVITY: Final = live_activity_schema(
+    request=BUTTONS, extra={**TARGET, **CHANGE_HISTORY}
+)
 END_LIVE_ACTIVITY: Final = live_activity_schema(
-    request=BUTTONS, extra={**TARGET, **AUTO_DISMISS_MINUTES}
+    request=BUTTONS, extra={**TARGET, **AUTO_DISMISS_MINUTES, **CHANGE_HISTORY}
 )
 STREAM_LIVE_ACTIVITY: Final = live_activity_schema(
-    request=(*BUTTONS, "alert", "channels"),
+    request=(*BUTTONS, "alert", "channels", *HISTORY),
     extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY},
 )
 END_LIVE_ACTIVITY_STREAM: Final = live_activity_schema(
-    request=(*BUTTONS, "alert"),
+    request=(*BUTTONS, "alert", *HISTORY),
     extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **AUTO_DISMISS},
 )
 
+# What a push shows and carries; a replacement takes the same, channels aside.
+PUSH_CONTENT: Final = {
+    vol.Required("title"): NON_EMPTY_TEXT,
+    vol.Optional("message"): cv.string,
+    vol.Optional("subtitle"): cv.string,
+    vol.Optional("media"): HTTPS_URL,
+    vol.Optional("icon"): image_url,
+    vol.Optional("redirection"): app_link(max_length=MAX_LINK_LENGTH),
+    vol.Optional("actions"): vol.All(
+        cv.ensure_list, [push_action_button], vol.Length(max=MAX_PUSH_ACTIONS)
+    ),
+    vol.Optional("payload"): dict,
+    vol.Optional("badge"): whole_number(minimum=0),
+    vol.Optional("tags"): tags(),
+    vol.Optional("metadata"): metadata,
+}
 SEND_PUSH_NOTIFICATION: Final = action_schema(
     {
-        vol.Required("title"): NON_EMPTY_TEXT,
-        vol.Optional("message"): cv.string,
-        vol.Optional("subtitle"): cv.string,
-        vol.Optional("media"): HTTPS_URL,
-        vol.Optional("redirection"): OPEN_URL,
-        vol.Optional("actions"): vol.All(
-            cv.ensure_list, [action_button], vol.Length(max=MAX_PUSH_ACTIONS)
-        ),
-        vol.Optional("payload"): dict,
-        vol.Optional("badge"): whole_number(minimum=0),
+        **PUSH_CONTENT,
+        vol.Optional("interruption_level"): vol.In(INTERRUPTION_LEVELS),
         vol.Optional("sound"): cv.string,
         vol.Optional("channels"): CHANNELS,
     }
+)
+# Replaces a sent push in place, silently, for the same recipients.
+REPLACE_PUSH_NOTIFICATION: Final = action_schema(
+    {vol.Required("notification_id"): NON_EMPTY_TEXT, **PUSH_CONTENT}
 )
 SET_BADGE_COUNT: Final = action_schema(
     {

@@ -38,6 +38,11 @@ SERVICES: Final[tuple[tuple[str, ActionHandler, vol.Schema], ...]] = (
         notifications.send_push_notification,
         schemas.SEND_PUSH_NOTIFICATION,
     ),
+    (
+        "replace_push_notification",
+        notifications.replace_push_notification,
+        schemas.REPLACE_PUSH_NOTIFICATION,
+    ),
     ("set_badge_count", notifications.set_badge_count, schemas.SET_BADGE_COUNT),
     (
         "update_metric_value",

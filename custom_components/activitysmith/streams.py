@@ -25,7 +25,8 @@ async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
     stream_key: str = call.data[ATTR_STREAM_KEY]
     last = publisher.latest_content(stream_key)
     content_state = content.merge(last, content.content_of(call.data))
-    content.validate(content_state, "start" if last is None else "update", call.data)
+    phase: content.Phase = "start" if last is None else "update"
+    content_state = content.validate(content_state, phase, call.data)
     try:
         return await publisher.send(stream_key, content_state, call.data)
     except ActivitySmithError as err:
@@ -44,7 +45,7 @@ async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     content_state: dict[str, Any] | None = None
     if wants_content:
         content_state = content.merge(publisher.latest_content(stream_key), final)
-        content.validate(content_state, "end", call.data)
+        content_state = content.validate(content_state, "end", call.data)
     try:
         return await publisher.end(stream_key, content_state, call.data)
     except ActivitySmithError as err:

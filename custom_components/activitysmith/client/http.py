@@ -38,6 +38,7 @@ from .transport import (
     END,
     METRIC,
     PUSH,
+    REPLACE_PUSH,
     START,
     STREAM_DELETE,
     UPDATE,
@@ -175,6 +176,16 @@ class ActivitySmithClient:
     async def send_push_notification(self, body: JsonObject) -> JsonObject:
         """POST /push-notification (not repeated: the phone would buzz twice)."""
         return await self._request(PUSH, "POST", "/push-notification", body)
+
+    async def replace_push_notification(
+        self, notification_id: str, body: JsonObject
+    ) -> JsonObject:
+        """PUT /push-notification/{notification_id}: replace a sent push in place.
+
+        Not repeated, like a push: a replacement is delivered again.
+        """
+        path = f"/push-notification/{quote(notification_id, safe='')}"
+        return await self._request(REPLACE_PUSH, "PUT", path, body)
 
     async def set_badge(self, body: JsonObject) -> JsonObject:
         """POST /badge: the number on the ActivitySmith app icon."""

@@ -68,6 +68,10 @@ STREAM_DELETE = Endpoint(
     "DELETE /live-activity/stream/*", LIVE_ACTIVITIES, True, ActivitySmithNotFoundError
 )
 PUSH = Endpoint("POST /push-notification", NOTIFICATIONS, retry=False)
+# Not repeated either; it spends the push notifications' allowance, as a push does.
+REPLACE_PUSH = Endpoint(
+    "PUT /push-notification/*", NOTIFICATIONS, False, ActivitySmithNotFoundError
+)
 BADGE = Endpoint("POST /badge", BADGES, retry=True)
 METRIC = Endpoint("POST /metrics/*/value", METRICS, True, ActivitySmithNotFoundError)
 

@@ -25,6 +25,7 @@ TYPE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "stats": METRIC_FIELDS,
     "alert": ("message",),
     "timer": ("duration_seconds", "is_running"),
+    "value": ("value",),
 }
 STATE_NAME: Final = "{{ state_name }}"
 STATE: Final = "{{ state }}"

@@ -241,7 +241,9 @@ class TrackedEntity:
         """The content state the templates give now, checked like an action's."""
         rendered: dict[str, Any] = {"type": self.config.type}
         for name, template in self._templates.items():
-            value = template.async_render(variables)
+            # A value activity shows its readout as rendered ("1,240" stays text).
+            as_text = name == "value" and self.config.type == "value"
+            value = template.async_render(variables, parse_result=not as_text)
             if value not in (None, ""):
                 rendered[name] = value
         if any(name in rendered for name in METRIC_FIELDS):
@@ -262,8 +264,7 @@ class TrackedEntity:
             phase: content.Phase = "end"
         else:
             phase = "update" if self.running else "start"
-        content.validate(content_state, phase, {})
-        return content_state
+        return content.validate(content_state, phase, {})
 
     async def _send(
         self, decision: Decision, content_state: dict[str, Any] | None
