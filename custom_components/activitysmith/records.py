@@ -96,7 +96,6 @@ _OPTIONAL_TEXT: Final = (
     "operation",
     "previous_activity_id",
     "error",
-    "warning",
 )
 
 
@@ -129,6 +128,8 @@ def record_from_stored(stored: object) -> ActivityRecord | None:
     if not isinstance(stored, dict):
         return None
     data = {name: value for name, value in stored.items() if name in _FIELDS}
+    if not isinstance(data.get("warning"), str | None):
+        data["warning"] = None  # a note only: not worth dropping the record over
     for name in TIMESTAMPS:
         if (value := data.get(name)) is not None:
             data[name] = (
