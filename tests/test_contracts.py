@@ -30,7 +30,8 @@ from .tracked_support import StreamServer, add_tracked
 FIXTURES = Path(__file__).parent / "fixtures"
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / "activitysmith"
 ENTRY_ID = "01JACTIVITYSMITHENTRY0000"
-RECORD_FIELDS = {
+# The record layout of the frozen release store (1.2).
+RELEASE_RECORD_FIELDS = {
     "activity_id",
     "content_state",
     "status",
@@ -44,6 +45,8 @@ RECORD_FIELDS = {
     "pending_content",
     "error",
 }
+# Today's store (1.3) adds the last answer's warning; 1.2 records read without it.
+RECORD_FIELDS = RELEASE_RECORD_FIELDS | {"warning"}
 BOOKKEEPING = {"status", "started_at", "updated_at", "ended_at"}
 STREAM_BOOKKEEPING = {"stream_key", "operation", "previous_activity_id"}
 TRACKED_KEYS = {
@@ -175,7 +178,7 @@ def test_the_frozen_store_has_the_release_layout() -> None:
     records = [*store["data"]["recent"], *store["data"]["streams"].values()]
     assert records
     for record in records:
-        assert set(record) == RECORD_FIELDS
+        assert set(record) == RELEASE_RECORD_FIELDS
 
 
 def test_the_frozen_entry_has_the_release_layout() -> None:
@@ -226,7 +229,7 @@ async def test_todays_store_and_entry_keep_the_release_names(
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
 
     stored = hass_storage[f"activitysmith.{ENTRY_ID}.activities"]
-    assert (stored["version"], stored["minor_version"]) == (1, 2)
+    assert (stored["version"], stored["minor_version"]) == (1, 3)
     assert set(stored["data"]) == {"current", "recent", "streams"}
     for record in [*stored["data"]["recent"], *stored["data"]["streams"].values()]:
         assert set(record) == RECORD_FIELDS

@@ -300,6 +300,7 @@ def test_every_attribute_a_sensor_can_show_has_a_translated_name(sensor: str) ->
         delivery=dict.fromkeys(DELIVERY_COUNTS, 1),
         stream_key="k" if streamed else None,
         error="e" if streamed else None,
+        warning="w" if streamed else None,
     )
     shown = set(record.attributes()) | ({"entity_id"} if sensor == "tracked" else set())
     named = set(TRANSLATIONS["entity"]["sensor"][sensor]["state_attributes"])

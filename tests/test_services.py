@@ -254,9 +254,9 @@ async def test_config_entry_is_required_when_several_are_loaded(
 
 LIMIT_BODY = {
     "error": "Live Activity limit reached",
-    "message": "Only 4 concurrent Live Activities are allowed per account",
-    "limit": 4,
-    "active": 4,
+    "message": "iOS supports up to 5 concurrent Live Activities per app on a device.",
+    "limit": 5,
+    "active": 5,
 }
 
 
@@ -304,7 +304,7 @@ LIMIT_BODY = {
         (
             {"status": 429, "json": LIMIT_BODY},
             "live_activity_limit",
-            {"limit": "4", "active": "4"},
+            {"limit": "5", "active": "5"},
         ),
         ({"status": 500, "text": "boom"}, "server_error", {"status": "500"}),
         (
@@ -370,7 +370,7 @@ async def test_activity_limit_raises_a_repair_issue_cleared_by_the_next_start(
     loaded_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """The 4-activity limit explains itself in Repairs until a start succeeds."""
+    """The 5-per-iPhone limit explains itself in Repairs until a start succeeds."""
     aioclient_mock.post(START_URL, status=429, json=LIMIT_BODY)
     with pytest.raises(HomeAssistantError):
         await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
@@ -379,8 +379,8 @@ async def test_activity_limit_raises_a_repair_issue_cleared_by_the_next_start(
     )
     assert issue is not None
     assert issue.translation_placeholders == {
-        "limit": "4",
-        "active": "4",
+        "limit": "5",
+        "active": "5",
         "title": "ActivitySmith",
     }
 

@@ -416,9 +416,9 @@ async def test_targeting_a_paused_stream_says_there_is_no_activity(
 
 LIMIT_BODY = {
     "error": "Live Activity limit reached",
-    "message": "Only 4 concurrent Live Activities are allowed per account",
-    "limit": 4,
-    "active": 4,
+    "message": "iOS supports up to 5 concurrent Live Activities per app on a device.",
+    "limit": 5,
+    "active": 5,
 }
 
 
@@ -433,7 +433,7 @@ async def test_limit_error_names_the_numbers_and_raises_a_repair_until_a_start(
     with pytest.raises(HomeAssistantError) as raised:
         await act(hass, "stream_live_activity", WASHER_START)
     assert raised.value.translation_key == "live_activity_limit"
-    assert raised.value.translation_placeholders == {"limit": "4", "active": "4"}
+    assert raised.value.translation_placeholders == {"limit": "5", "active": "5"}
     issue_id = f"live_activity_limit_{loaded_entry.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
     assert hass.states.get(WASHER) is None

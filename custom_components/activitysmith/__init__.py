@@ -21,7 +21,7 @@ from .client import (
     ActivitySmithError,
 )
 from .const import DOMAIN
-from .failures import act_on_failure, clear_limit_issue
+from .failures import act_on_failure, clear_billing_issue, clear_limit_issue
 from .models import (
     ActivitySmithConfigEntry,
     ActivitySmithData,
@@ -84,6 +84,7 @@ async def async_setup_entry(
         buttons,
         on_failure=partial(act_on_failure, hass, entry),
         on_started=partial(clear_limit_issue, hass, entry),
+        on_answered=partial(clear_billing_issue, hass, entry),
     )
     tracked = TrackedEntities(hass, entry, publisher, activities)
     entry.runtime_data = ActivitySmithData(

@@ -51,11 +51,13 @@ class StreamPublisher:
         *,
         on_failure: FailureListener,
         on_started: Callable[[], None],
+        on_answered: Callable[[], None],
     ) -> None:
         """Record the client's queued answers from now on.
 
         `on_failure` acts on what a failure means beyond its message (reauth, the
-        limit repair); `on_started` hears that a Live Activity started.
+        limit and billing repairs); `on_started` hears that a Live Activity started;
+        `on_answered` that ActivitySmith accepted a request (now or from the queue).
         """
         self._hass = hass
         self._client = client
@@ -63,6 +65,7 @@ class StreamPublisher:
         self._buttons = buttons
         self._on_failure = on_failure
         self._on_started = on_started
+        self._on_answered = on_answered
         # Per stream key: the method of the last request issued (sent or queued).
         self._last_method: dict[str, str] = {}
         self._failure_listeners: dict[str, FailureListener] = {}
@@ -158,6 +161,7 @@ class StreamPublisher:
         if response.get("queued"):
             self._activities.stream_queued(stream_key, content_state)
         else:
+            self._on_answered()
             self._record_end(stream_key, content_state, response)
         return response
 
@@ -178,6 +182,7 @@ class StreamPublisher:
             if request.is_update:
                 self._record_put(key, content_state or {}, result)
             else:
+                self._on_answered()
                 self._record_end(key, content_state, result)
             return
         if isinstance(result, ActivitySmithDroppedError):
@@ -203,6 +208,7 @@ class StreamPublisher:
     def _record_put(
         self, stream_key: str, content_state: dict[str, Any], response: JsonObject
     ) -> None:
+        self._on_answered()
         if response.get("operation") in ("started", "rotated"):
             self._on_started()
         self._activities.stream_reconciled(stream_key, content_state, response)

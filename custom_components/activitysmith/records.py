@@ -22,6 +22,8 @@ OPERATION_FAILED: Final = "failed"
 OPERATION_DROPPED: Final = "dropped"
 DELIVERY_COUNTS: Final = ("devices_notified", "users_notified", "devices_queued")
 TIMESTAMPS: Final = ("started_at", "updated_at", "ended_at")
+# The longest answer note kept (the answer's own words; a page of text would not help).
+MAX_WARNING: Final = 300
 
 
 @dataclass(slots=True)
@@ -44,6 +46,8 @@ class ActivityRecord:
     pending_content: dict[str, Any] | None = None
     # Why the last queued change did not reach the phone.
     error: str | None = None
+    # What the last answer warned of (iOS may throttle), or why it was ignored.
+    warning: str | None = None
 
     @property
     def latest_content(self) -> dict[str, Any]:
@@ -69,6 +73,8 @@ class ActivityRecord:
             )
             if self.error is not None:
                 attributes["error"] = self.error
+            if self.warning is not None:
+                attributes["warning"] = self.warning
         attributes.update(
             status=self.status,
             started_at=self.started_at,
@@ -102,11 +108,28 @@ def delivery_of(response: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
+def warning_of(response: Mapping[str, Any]) -> str | None:
+    """What a stream answer warns of, or why it had no effect; None if neither.
+
+    `warning` comes once a Live Activity gets more than 12 updates averaging more than
+    one every 2 minutes: the update is sent, but iOS may throttle it. An answer that
+    was `ignored` (no effect) says why in its `message`.
+    """
+    note = response.get("warning")
+    if not (isinstance(note, str) and note.strip()) and response.get("ignored") is True:
+        note = response.get("message")
+    if not isinstance(note, str) or not (text := " ".join(note.split())):
+        return None
+    return text if len(text) <= MAX_WARNING else f"{text[: MAX_WARNING - 1]}…"
+
+
 def record_from_stored(stored: object) -> ActivityRecord | None:
     """A stored record back as a record; None when it cannot be read."""
     if not isinstance(stored, dict):
         return None
     data = {name: value for name, value in stored.items() if name in _FIELDS}
+    if not isinstance(data.get("warning"), str | None):
+        data["warning"] = None  # a note only: not worth dropping the record over
     for name in TIMESTAMPS:
         if (value := data.get(name)) is not None:
             data[name] = (

@@ -37,13 +37,14 @@ from .records import (
     ActivityRecord,
     delivery_of,
     record_from_stored,
+    warning_of,
 )
 
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
-# 1.2 added the pending content and the error of a stream record.
-STORAGE_MINOR_VERSION: Final = 2
+# 1.2 added the pending content and the error of a stream record, 1.3 its warning.
+STORAGE_MINOR_VERSION: Final = 3
 SAVE_DELAY: Final = 1.0
 # iOS shows at most a handful of activities at once; older ones are not worth keeping.
 RECENT_ACTIVITIES: Final = 8
@@ -183,9 +184,24 @@ class ActivityTracker:
 
     @callback
     def started(self, content: dict[str, Any], response: Mapping[str, Any]) -> None:
-        """A manual activity started: it becomes the current one."""
+        """A manual activity started: it becomes the current one.
+
+        If ActivitySmith ended an older one to stay within the device limit
+        (`ended_activity_id`) and this entry knows it, it is recorded as ended.
+        """
         now = dt_util.utcnow()
         activity_id: str = response["activity_id"]
+        ended_id = response.get("ended_activity_id")
+        if (
+            isinstance(ended_id, str)
+            and ended_id != activity_id
+            and (ended := self.find(ended_id)) is not None
+            and ended.status != STATUS_ENDED
+        ):
+            ended.status, ended.ended_at, ended.updated_at = STATUS_ENDED, now, now
+            if ended.stream_key is not None:
+                ended.operation, ended.pending_content = "ended", None
+            self._changed(ended)
         record = ActivityRecord(
             activity_id=activity_id,
             content_state=content,
@@ -253,7 +269,9 @@ class ActivityTracker:
             previous_id = response.get("previous_activity_id", record.activity_id)
             record.previous_activity_id = previous_id if previous_id else None
         record.activity_id = activity_id if isinstance(activity_id, str) else None
-        record.content_state = content
+        if response.get("ignored") is not True:  # an ignored request changed nothing
+            record.content_state = content
+        record.warning = warning_of(response)
         record.operation = operation if isinstance(operation, str) else None
         record.status = STATUS_PAUSED if operation == "paused" else STATUS_ACTIVE
         record.updated_at = now
@@ -306,6 +324,7 @@ class ActivityTracker:
         record.status, record.ended_at, record.updated_at = STATUS_ENDED, now, now
         record.delivery = delivery_of(response)
         record.pending_content = record.error = None
+        record.warning = warning_of(response)
         self._changed(record)
         self._forget_oldest_ended()
 

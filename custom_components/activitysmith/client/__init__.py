@@ -8,7 +8,9 @@ from .budget import WINDOW_SECONDS, RequestBudget, StreamQueue, StreamRequest
 from .errors import (
     ActivitySmithApiError,
     ActivitySmithAuthError,
+    ActivitySmithBadgeUpdateError,
     ActivitySmithBadRequestError,
+    ActivitySmithBillingBlockedError,
     ActivitySmithBudgetExhaustedError,
     ActivitySmithClosedError,
     ActivitySmithConnectionError,
@@ -23,6 +25,7 @@ from .errors import (
     ActivitySmithServerError,
     ActivitySmithTimeoutError,
     ActivitySmithUnusableKeyError,
+    TrialPeriod,
 )
 from .http import ActivitySmithClient
 from .response import JsonObject
@@ -35,6 +38,8 @@ __all__ = [
     "ActivitySmithApiError",
     "ActivitySmithAuthError",
     "ActivitySmithBadRequestError",
+    "ActivitySmithBadgeUpdateError",
+    "ActivitySmithBillingBlockedError",
     "ActivitySmithBudgetExhaustedError",
     "ActivitySmithClient",
     "ActivitySmithClosedError",
@@ -55,4 +60,5 @@ __all__ = [
     "StreamQueue",
     "StreamRequest",
     "StreamResultListener",
+    "TrialPeriod",
 ]

@@ -6,6 +6,9 @@ the API key: the client redacts the server's words before they get here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 
 class ActivitySmithError(Exception):
     """Base of every error this client raises."""
@@ -65,7 +68,82 @@ class ActivitySmithNotFoundError(ActivitySmithApiError):
 
 
 class ActivitySmithNoRecipientsError(ActivitySmithNotFoundError):
-    """404 on a delivery: no device matched the key scope or channels."""
+    """No device matched the key scope or channels: 422 since October, 404 before.
+
+    `channels` are the `effective_channel_slugs` the API says it targeted, when given.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        channels: tuple[str, ...] = (),
+    ) -> None:
+        """Keep the channels the API matched no device in."""
+        super().__init__(status, error, message)
+        self.channels = channels
+
+
+@dataclass(frozen=True, slots=True)
+class TrialPeriod:
+    """The free trial a billing answer names (its start only when readable)."""
+
+    started_at: datetime | None
+    ends_at: datetime
+
+
+class ActivitySmithBillingBlockedError(ActivitySmithApiError):
+    """402: the account may not send now (trial over or spent, paid usage cap reached).
+
+    `reason` is the API's `error` (`trial_expired`, `trial_exhausted`,
+    `billing_overage_cap_reached`, or whatever else a later API says). `upgrade_url` is
+    the link the API gave, kept only when it is an HTTPS address of ActivitySmith (else
+    None); `trial` is the trial period when given. Never retried: only the account's
+    owner can lift it.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        upgrade_url: str | None = None,
+        trial: TrialPeriod | None = None,
+    ) -> None:
+        """Keep the reason, the upgrade link and the trial period."""
+        super().__init__(status, error, message)
+        self.reason = error
+        self.upgrade_url = upgrade_url
+        self.trial = trial
+
+
+class ActivitySmithBadgeUpdateError(ActivitySmithApiError):
+    """422 or 502 from POST /badge: the badge count could not be set on every device.
+
+    `code` is `badge_device_disconnected` (a device must reconnect to ActivitySmith) or
+    `badge_update_failed`. A 502 of this shape is the API's considered answer about the
+    devices, not a gateway failure: it is not retried (a 502 without a badge `code`
+    stays an `ActivitySmithServerError`, which is).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        code: str,
+        devices_updated: int | None = None,
+        devices_targeted: int | None = None,
+    ) -> None:
+        """Keep the code and how many devices were updated of those targeted."""
+        super().__init__(status, error, message)
+        self.code = code
+        self.devices_updated = devices_updated
+        self.devices_targeted = devices_targeted
 
 
 class ActivitySmithRateLimitError(ActivitySmithApiError):
@@ -80,15 +158,31 @@ class ActivitySmithRateLimitError(ActivitySmithApiError):
 
 
 class ActivitySmithLiveActivityLimitError(ActivitySmithApiError):
-    """429: the account already shows as many Live Activities as iOS allows."""
+    """429: a targeted device already shows as many Live Activities as iOS allows.
+
+    `limit` is iOS's limit per app and device (5 in October 2026), `active` the highest
+    count among the targeted devices. When the devices differ in capacity the API also
+    says how many of them are full (`blocked_devices`) of how many targeted
+    (`targeted_devices`); otherwise both are None.
+    """
 
     def __init__(
-        self, status: int, error: str, message: str, limit: int, active: int
+        self,
+        status: int,
+        error: str,
+        message: str,
+        limit: int,
+        active: int,
+        *,
+        blocked_devices: int | None = None,
+        targeted_devices: int | None = None,
     ) -> None:
-        """Remember the limit and how many activities are active."""
+        """Remember the limit, how many activities are active, and which devices."""
         super().__init__(status, error, message)
         self.limit = limit
         self.active = active
+        self.blocked_devices = blocked_devices
+        self.targeted_devices = targeted_devices
 
 
 class ActivitySmithServerError(ActivitySmithApiError):

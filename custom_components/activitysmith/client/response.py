@@ -10,23 +10,29 @@ redacted: an answer that echoes the API key never carries it further. Like the c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 import json
 import math
 import time
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from .errors import (
     ActivitySmithApiError,
     ActivitySmithAuthError,
+    ActivitySmithBadgeUpdateError,
     ActivitySmithBadRequestError,
+    ActivitySmithBillingBlockedError,
     ActivitySmithForbiddenError,
     ActivitySmithLiveActivityLimitError,
+    ActivitySmithNoRecipientsError,
     ActivitySmithNotFoundError,
     ActivitySmithRateLimitError,
     ActivitySmithResponseError,
     ActivitySmithServerError,
+    TrialPeriod,
 )
 
 type JsonObject = dict[str, Any]
@@ -35,6 +41,15 @@ type JsonObject = dict[str, Any]
 MAX_MESSAGE: Final = 300
 # The longest wait a Retry-After may impose; a longer one is read as this.
 MAX_RETRY_AFTER: Final = 3600.0
+# The codes of a badge answer that could not set the count on every device.
+BADGE_ERROR_CODES: Final = frozenset(
+    {"badge_device_disconnected", "badge_update_failed"}
+)
+# At most this many channel names are passed on (a long list would not help either).
+MAX_CHANNELS: Final = 10
+# The longest upgrade link passed on, and the hosts it may point to.
+MAX_URL: Final = 2048
+UPGRADE_HOST: Final = "activitysmith.com"
 
 _ERROR_FOR_STATUS: Final[dict[int, type[ActivitySmithApiError]]] = {
     HTTPStatus.BAD_REQUEST: ActivitySmithBadRequestError,
@@ -72,7 +87,7 @@ def read_answer(
     raise _error_for(status, payload, headers.get("Retry-After"), not_found, redact)
 
 
-def _error_for(
+def _error_for(  # noqa: PLR0911 (one return per kind of failure)
     status: int,
     payload: object,
     retry_after: str | None,
@@ -83,20 +98,122 @@ def _error_for(
     details = payload if isinstance(payload, dict) else {}
     error = _readable(redact, details.get("error")) or _phrase(status)
     message = _readable(redact, details.get("message"))
+    code = details.get("code")
+    if status == HTTPStatus.PAYMENT_REQUIRED:
+        return ActivitySmithBillingBlockedError(
+            status,
+            error,
+            message,
+            upgrade_url=_upgrade_url(details.get("upgrade_url"), redact),
+            trial=_trial_period(details.get("trial_period")),
+        )
+    if status in (HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.BAD_GATEWAY) and (
+        isinstance(code, str) and code in BADGE_ERROR_CODES
+    ):
+        return ActivitySmithBadgeUpdateError(
+            status,
+            error,
+            message,
+            code=code,
+            devices_updated=_count(details.get("devices_updated")),
+            devices_targeted=_count(details.get("devices_targeted")),
+        )
     if status == HTTPStatus.TOO_MANY_REQUESTS:
-        limit, active = details.get("limit"), details.get("active")
-        if type(limit) is int and type(active) is int:  # not bool, which is an int
+        limit, active = _count(details.get("limit")), _count(details.get("active"))
+        if limit is not None and active is not None:
+            blocked = _count(details.get("blocked_devices"))
+            targeted = _count(details.get("targeted_devices"))
+            both = blocked is not None and targeted is not None
             return ActivitySmithLiveActivityLimitError(
-                status, error, message, limit, active
+                status,
+                error,
+                message,
+                limit,
+                active,
+                blocked_devices=blocked if both else None,
+                targeted_devices=targeted if both else None,
             )
         return ActivitySmithRateLimitError(
             status, error, message, parse_retry_after(retry_after)
         )
     if 500 <= status < 600:
         return ActivitySmithServerError(status, error, message)
-    if status == HTTPStatus.NOT_FOUND:
+    delivery = issubclass(not_found, ActivitySmithNoRecipientsError)
+    if status == HTTPStatus.NOT_FOUND or (
+        # No recipients is a 422 since October (a 404 before), on deliveries only.
+        status == HTTPStatus.UNPROCESSABLE_ENTITY and delivery
+    ):
+        if delivery:
+            channels = _channels(details.get("effective_channel_slugs"), redact)
+            return ActivitySmithNoRecipientsError(
+                status, error, message, channels=channels
+            )
         return not_found(status, error, message)
     return _ERROR_FOR_STATUS.get(status, ActivitySmithApiError)(status, error, message)
+
+
+def _count(value: object) -> int | None:
+    """A count the server gave: an int >= 0 (not a bool, which is an int), else None."""
+    return value if type(value) is int and value >= 0 else None
+
+
+def _channels(value: object, redact: Callable[[str], str]) -> tuple[str, ...]:
+    """The channel names an answer lists, readable, at most MAX_CHANNELS of them."""
+    if not isinstance(value, list):
+        return ()
+    names = (_readable(redact, name) for name in value if isinstance(name, str))
+    return tuple(name for name in names if name)[:MAX_CHANNELS]
+
+
+def _upgrade_url(value: object, redact: Callable[[str], str]) -> str | None:
+    """The upgrade link, if it is a plain HTTPS address of ActivitySmith; else None.
+
+    Shown to the user as a link, so nothing else passes: no other scheme or host, no
+    credentials, no spaces, quotes or angle brackets (no markup), nothing the redaction
+    had to change, nothing longer than MAX_URL.
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_URL:
+        return None
+    if redact(value) != value or any(
+        char.isspace() or not char.isprintable() or char in "<>\"'`\\{}|^"
+        for char in value
+    ):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        credentials = parts.username is not None or parts.password is not None
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
+    except ValueError:
+        return None
+    if (
+        parts.scheme != "https"
+        or credentials
+        or not (host == UPGRADE_HOST or host.endswith(f".{UPGRADE_HOST}"))
+    ):
+        return None
+    return value
+
+
+def _trial_period(value: object) -> TrialPeriod | None:
+    """The trial period of a billing answer, when its end is a readable time."""
+    if not isinstance(value, dict):
+        return None
+    ends_at = _timestamp(value.get("ends_at"))
+    if ends_at is None:
+        return None
+    return TrialPeriod(started_at=_timestamp(value.get("started_at")), ends_at=ends_at)
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An ISO 8601 time with a time zone, or None."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _readable(redact: Callable[[str], str], value: object) -> str:
