@@ -41,7 +41,7 @@ def no_stream_spacing() -> Generator[None]:
     """About what is sent, not when (see test_budget)."""
     with patch(
         "custom_components.activitysmith.models.RequestBudget",
-        partial(RequestBudget, stream_spacing=0.0),
+        partial(RequestBudget, stream_spacing=0.0, min_interval=0.0),
     ):
         yield
 
