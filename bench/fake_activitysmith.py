@@ -17,6 +17,14 @@ press a button the way ActivitySmith would.
 
 With `--api-key KEY` (scripts/ui-check), API requests with another bearer token get 401,
 as ActivitySmith answers a wrong key; without it every key is accepted.
+
+Allowances as the October 2026 API has them: per feature (push notifications 60, badges
+60, Live Activities 300, metrics 300) in any 60 s, counted by arrival. Every answer
+carries `RateLimit` and `RateLimit-Policy` for the account's policy of its feature; past
+the allowance the answer is a 429 with `Retry-After`, counted at /_bench/refused. POST
+/_bench/other-client `{"feature": n}` makes another client of the account use n of a
+feature's allowance in every window (the headers count it; the integration cannot see
+it otherwise).
 """
 
 from __future__ import annotations
@@ -30,6 +38,21 @@ from typing import Any
 from aiohttp import web
 
 TIMESTAMP = "2026-11-26T00:00:00Z"
+WINDOW = 60.0
+QUOTAS = {"notifications": 60, "badges": 60, "live-activities": 300, "metrics": 300}
+
+
+def feature_of(path: str) -> str | None:
+    """The feature whose allowance a request of `path` spends."""
+    if path.startswith("/api/live-activity/"):
+        return "live-activities"
+    if path.startswith("/api/push-notification"):
+        return "notifications"
+    if path.startswith("/api/badge"):
+        return "badges"
+    if path.startswith("/api/metrics/"):
+        return "metrics"
+    return None
 
 
 class FakeActivitySmith:
@@ -45,11 +68,15 @@ class FakeActivitySmith:
         self.activities = 0  # activity ids handed out so far
         self.last_start: dict[str, Any] | None = None
         self.last_authorization: str | None = None  # of the last API request
+        self.arrivals: dict[str, list[float]] = {feature: [] for feature in QUOTAS}
+        self.other_client: dict[str, int] = {}  # uses of another client per window
+        self.refused = 0  # 429s answered
 
     def app(self) -> web.Application:
         """The aiohttp application."""
         # Without a key no middleware at all: the benchmark times this server.
-        app = web.Application(middlewares=[self.check_key] if self.api_key else [])
+        middlewares = [self.check_key] if self.api_key else []
+        app = web.Application(middlewares=[*middlewares, self.allowance])
         app.router.add_post("/api/live-activity/start", self.start)
         app.router.add_post("/api/push-notification", self.push)
         app.router.add_put("/api/live-activity/stream/{key}", self.put_stream)
@@ -59,7 +86,59 @@ class FakeActivitySmith:
         app.router.add_post("/_bench/reset-peers", self.reset_peers)
         app.router.add_get("/_bench/last-authorization", self.get_last_authorization)
         app.router.add_get("/_fake/last-start", self.get_last_start)
+        app.router.add_get("/_bench/refused", self.get_refused)
+        app.router.add_post("/_bench/other-client", self.set_other_client)
         return app
+
+    @web.middleware
+    async def allowance(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """Count the request against its feature; 429 past it; the headers say what is left."""
+        if (feature := feature_of(request.path)) is None:
+            return await handler(request)
+        now = time.monotonic()
+        arrivals = self.arrivals[feature]
+        while arrivals and arrivals[0] <= now - WINDOW:
+            arrivals.pop(0)
+        quota = QUOTAS[feature]
+        used = len(arrivals) + self.other_client.get(feature, 0)
+        reset = max(1, round(arrivals[0] + WINDOW - now)) if arrivals else round(WINDOW)
+        if used >= quota:
+            self.refused += 1
+            await self._seen(request)
+            response: web.StreamResponse = web.json_response(
+                {"error": "Rate limit exceeded", "message": "slow down"},
+                status=429,
+                headers={"Retry-After": str(reset)},
+            )
+            remaining = 0
+        else:
+            arrivals.append(now)
+            response = await handler(request)
+            remaining = quota - used - 1
+        response.headers["RateLimit"] = (
+            f'"public-api-ip:{feature}"; r={2 * quota - 1}; t={reset}, '
+            f'"account:{feature}"; r={remaining}; t={reset}'
+        )
+        response.headers["RateLimit-Policy"] = (
+            f'"public-api-ip:{feature}"; q={2 * quota}; w={round(WINDOW)}, '
+            f'"account:{feature}"; q={quota}; w={round(WINDOW)}'
+        )
+        return response
+
+    async def get_refused(self, request: web.Request) -> web.Response:
+        """How many 429s the fake answered."""
+        return web.json_response({"refused": self.refused})
+
+    async def set_other_client(self, request: web.Request) -> web.Response:
+        """Another client of the account uses this much of each feature per window."""
+        self.other_client = {
+            feature: int(uses) for feature, uses in (await request.json()).items()
+        }
+        return web.json_response(self.other_client)
 
     @web.middleware
     async def check_key(

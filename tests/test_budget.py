@@ -61,28 +61,28 @@ def test_a_busy_feature_never_delays_another() -> None:
 
 
 def test_stream_sends_are_evenly_spaced_and_never_stall() -> None:
-    """Streams go every 60.5/270 = 0.224 s, forever, never waiting for the window."""
+    """Streams go every 60.5/285 = 0.212 s, forever, never waiting for the window."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
-    spacing = (60 + WINDOW_MARGIN) / 270
+    spacing = (60 + WINDOW_MARGIN) / 285
     assert budget.stream_spacing == pytest.approx(spacing)
     for _ in range(1000):  # more than three windows
         assert budget.try_spend(stream=True)
         assert not budget.try_spend(stream=True)
         assert budget.wait_time(stream=True) == pytest.approx(spacing)
         clock.now += spacing + 1e-9  # past rounding, as a real clock always is
-    assert budget.used_in_window() == pytest.approx(270, abs=1)
+    assert budget.used_in_window() == pytest.approx(285, abs=1)
 
 
 def test_start_update_and_end_keep_their_reserve_beside_streams() -> None:
-    """With streams at their pace, 30 Live Activity requests a minute are left."""
+    """With streams at their pace, 15 Live Activity requests a minute are left."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
-    for _ in range(270):
+    for _ in range(285):
         assert budget.try_spend(stream=True)
         clock.now += budget.stream_spacing
     clock.now -= budget.stream_spacing
-    for _ in range(30):
+    for _ in range(15):
         assert budget.try_spend()
     assert not budget.try_spend()
 
@@ -90,8 +90,8 @@ def test_start_update_and_end_keep_their_reserve_beside_streams() -> None:
 def test_streams_cannot_take_the_reserve_even_without_spacing() -> None:
     """Stream sends alone never use more than their share of any window."""
     clock = FakeClock()
-    budget = RequestBudget(limit=20, window=6.0, stream_spacing=0.0, clock=clock)
-    for _ in range(18):
+    budget = RequestBudget(limit=40, window=6.0, stream_spacing=0.0, clock=clock)
+    for _ in range(38):
         assert budget.try_spend(stream=True)
     assert not budget.try_spend(stream=True)
     assert budget.wait_time(stream=True) == pytest.approx(6.0 + WINDOW_MARGIN)
@@ -171,12 +171,12 @@ def test_fewer_left_than_the_log_thinks_waits_for_the_servers_reset() -> None:
 
 
 def test_streams_spread_what_the_server_says_is_left_until_its_reset() -> None:
-    """20 left for 30 s: streams take 18 of them, one every 30/18 s; the rest waits."""
+    """20 left for 30 s: streams take 19 of them, one every 30/19 s; the rest waits."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
     budget.observe(rate_limit(remaining=20, reset=30), sent_at=clock.now)
     assert budget.try_spend(stream=True)
-    assert budget.wait_time(stream=True) == pytest.approx(30 / 18, rel=0.01)
+    assert budget.wait_time(stream=True) == pytest.approx(30 / 19, rel=0.01)
 
 
 def test_requests_sent_before_the_answer_are_not_counted_twice() -> None:
@@ -198,7 +198,7 @@ def test_a_stated_quota_and_window_replace_the_documented_ones() -> None:
         {"RateLimit-Policy": '"account:live-activities"; q=120; w=30'}, sent_at=0
     )
     assert budget.quota() == 120
-    assert budget.stream_spacing == pytest.approx((30 + WINDOW_MARGIN) / 108)
+    assert budget.stream_spacing == pytest.approx((30 + WINDOW_MARGIN) / 114)
 
 
 def test_headers_of_another_feature_say_nothing_about_this_one() -> None:

@@ -92,7 +92,7 @@ async def test_a_queued_update_goes_once_the_budget_allows_and_not_before(
     make_client: Callable[..., ActivitySmithClient],
     aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Stream sends go 0.224 s apart: the queue holds the second until then, and spends."""
+    """Stream sends go 0.212 s apart: the queue holds the second until then, and spends."""
     clock = FakeClock()
     budget = RequestBudget(clock=clock)
     client = make_client(budget=budget)
@@ -102,7 +102,7 @@ async def test_a_queued_update_goes_once_the_budget_allows_and_not_before(
     await client.put_stream("dryer", stream_body(1))
     clock.now = 1000.03
     queued = await client.put_stream("washer", stream_body(1))
-    assert queued["retry_after"] == 0.2  # 0.194 s, in tenths
+    assert queued["retry_after"] == 0.2  # 0.182 s, in tenths
 
     await settle()
     clock.now = 1000.0 + budget.stream_spacing - 0.01

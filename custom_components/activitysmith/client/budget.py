@@ -4,10 +4,10 @@ ActivitySmith gives each account one allowance per feature and 60 s window (Octo
 API): push notifications 60, badges 60, Live Activities 300 (start, update, end, stream
 PUT and DELETE), metric updates 300. `RequestBudget` keeps one sliding-window log per
 feature, so a busy feature never delays another, and says when the next request of a
-feature may go. Stream sends, which can wait and be coalesced, use at most nine tenths of
-the Live Activity allowance and go evenly, one every (60 + `WINDOW_MARGIN`) / 270 =
-0.224 s, never a burst followed by a stall; start, update and end may use the rest at
-any time.
+feature may go. Stream sends, which can wait and be coalesced, use at most 19 of every 20
+Live Activity requests and go evenly, one every (60 + `WINDOW_MARGIN`) / 285 = 0.212 s,
+never a burst followed by a stall; start, update and end may use the other 15 a minute
+at any time.
 
 The server says what is left: every answer carries `RateLimit` and `RateLimit-Policy`
 (IETF draft-8 structured fields; per policy `r` remaining and `t` seconds to reset, `q`
@@ -55,7 +55,7 @@ WINDOW_MARGIN: Final = 0.5
 # and a state a second is as live as a Live Activity looks (iOS throttles more anyway).
 DEFAULT_MIN_INTERVAL: Final = 1.0
 # Streams leave 1/STREAM_RESERVE of the Live Activity allowance to start, update, end.
-STREAM_RESERVE: Final = 10
+STREAM_RESERVE: Final = 20
 # What a header may say and still be believed; beyond it, the value is ignored.
 MAX_QUOTA: Final = 1_000_000
 MAX_WINDOW: Final = 3600
@@ -143,7 +143,7 @@ class _Allowance:
 
     @property
     def stream_limit(self) -> int:
-        """Streams leave a tenth for the requests that cannot wait."""
+        """Streams leave a twentieth for the requests that cannot wait."""
         return max(1, self.quota - self.quota // STREAM_RESERVE)
 
     def prune(self, now: float) -> None:
@@ -241,7 +241,9 @@ class RequestBudget:
                 waits.append(allowance.stream_sent[-1] + self.stream_spacing - now)
         if (told := allowance.server_left(now)) is not None:
             waits.append(self._server_wait(allowance, told, now, stream=stream))
-        return max(0.0, *waits)
+        wait = max(waits)
+        # Less than a microsecond is the rounding of summed times, not a wait.
+        return wait if wait > 1e-6 else 0.0
 
     def _server_wait(
         self,
@@ -255,7 +257,7 @@ class RequestBudget:
         left, until = told
         if not stream:
             return until - now if left <= 0 else 0.0
-        # Streams leave a tenth of what is left for the requests that cannot wait.
+        # Streams leave a twentieth of what is left for the requests that cannot wait.
         for_streams = left - math.ceil(left / STREAM_RESERVE)
         if for_streams <= 0:
             return until - now
