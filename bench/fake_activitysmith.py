@@ -24,7 +24,7 @@ carries `RateLimit` and `RateLimit-Policy` for the account's policy of its featu
 the allowance the answer is a 429 with `Retry-After`, counted at /_bench/refused. POST
 /_bench/other-client `{"feature": n}` makes another client of the account use n of a
 feature's allowance in every window (the headers count it; the integration cannot see
-it otherwise).
+it otherwise); POST /_bench/unlimited lifts every allowance to a million a window.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class FakeActivitySmith:
         self.arrivals: dict[str, list[float]] = {feature: [] for feature in QUOTAS}
         self.other_client: dict[str, int] = {}  # uses of another client per window
         self.refused = 0  # 429s answered
+        self.unlimited = False  # the bench lifted every allowance
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -88,6 +89,7 @@ class FakeActivitySmith:
         app.router.add_get("/_fake/last-start", self.get_last_start)
         app.router.add_get("/_bench/refused", self.get_refused)
         app.router.add_post("/_bench/other-client", self.set_other_client)
+        app.router.add_post("/_bench/unlimited", self.set_unlimited)
         return app
 
     @web.middleware
@@ -103,7 +105,7 @@ class FakeActivitySmith:
         arrivals = self.arrivals[feature]
         while arrivals and arrivals[0] <= now - WINDOW:
             arrivals.pop(0)
-        quota = QUOTAS[feature]
+        quota = 1_000_000 if self.unlimited else QUOTAS[feature]
         used = len(arrivals) + self.other_client.get(feature, 0)
         reset = max(1, round(arrivals[0] + WINDOW - now)) if arrivals else round(WINDOW)
         if used >= quota:
@@ -132,6 +134,11 @@ class FakeActivitySmith:
     async def get_refused(self, request: web.Request) -> web.Response:
         """How many 429s the fake answered."""
         return web.json_response({"refused": self.refused})
+
+    async def set_unlimited(self, request: web.Request) -> web.Response:
+        """From now on a million requests a window per feature (the bench's own phases)."""
+        self.unlimited = True
+        return web.json_response({})
 
     async def set_other_client(self, request: web.Request) -> web.Response:
         """Another client of the account uses this much of each feature per window."""

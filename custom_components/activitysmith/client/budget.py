@@ -214,9 +214,13 @@ class RequestBudget:
         return self._allowance(feature).quota
 
     def set_allowance(self, feature: str, quota: int, window: float) -> None:
-        """The feature allows `quota` requests in any `window` seconds from now on."""
+        """The feature allows `quota` requests in any `window` seconds from now on.
+
+        What the server said was left of the old allowance no longer applies.
+        """
         allowance = self._allowance(feature)
         allowance.quota, allowance.window = quota, window
+        allowance.server.clear()
 
     def used_in_window(self, feature: str = LIVE_ACTIVITIES) -> int:
         """How many requests of the feature are in its current window."""
@@ -296,6 +300,12 @@ class RequestBudget:
         limits, policies = parse_rate_limit(headers)
         allowance = self._allowance(scope)
         now = self._clock()
+        policy = policies.get(f"account:{scope}")
+        if policy is not None and (policy.quota, policy.window) != (
+            allowance.quota,
+            allowance.window,
+        ):
+            self.set_allowance(scope, policy.quota, policy.window)
         for name, limit in limits.items():
             if name.partition(":")[2] == scope:
                 allowance.server[name] = (
@@ -303,8 +313,6 @@ class RequestBudget:
                     sent_at,
                     now + limit.reset_in,
                 )
-        if (policy := policies.get(f"account:{scope}")) is not None:
-            self.set_allowance(scope, policy.quota, policy.window)
 
     def as_dict(self) -> dict[str, Any]:
         """The budget's state per feature, for diagnostics."""
