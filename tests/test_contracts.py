@@ -64,6 +64,7 @@ TRACKED_OPTIONAL = {
     "button_title",
     "button_action",
     "enabled",
+    "min_interval",
 }
 LIVE_ACTIVITY_FIELDS = {
     "action",
@@ -114,7 +115,7 @@ ACTIONS = {
     | {"activity_id", "entity_id", "auto_dismiss_minutes"}
     | HISTORY_FIELDS,
     "stream_live_activity": LIVE_ACTIVITY_FIELDS
-    | {"alert", "channels", "stream_key"}
+    | {"alert", "channels", "stream_key", "min_interval"}
     | HISTORY_FIELDS,
     "end_live_activity_stream": LIVE_ACTIVITY_FIELDS
     | {"alert", "stream_key", "auto_dismiss_minutes", "auto_dismiss_seconds"}

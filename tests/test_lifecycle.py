@@ -751,3 +751,44 @@ async def test_endings_in_any_order_leave_exactly_the_promised_entities(
     assert [method for method, key, _ in server.received if key.startswith("ha-")][
         -1
     ] == "DELETE"
+
+
+async def test_a_stream_and_a_tracked_entity_may_set_their_own_minimum_interval(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The action's and the flow's min_interval reach the client's pacing."""
+    loaded_entry.runtime_data.client.budget.min_interval = 1.0
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("sensor.power", "1")
+    await add_tracked(hass, loaded_entry, "sensor.power", when={"min_interval": 30})
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.power", "2")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [key] = {key for _, key, _ in server.received}
+    sensor = hass.states.get("sensor.power_live_activity")
+    assert sensor.attributes["operation"] == "queued"  # held by its 30 s
+    assert len(server.received) == 1
+    aioclient_mock.put(
+        f"{API_BASE_URL}/live-activity/stream/quick", json=stream_answer("updated", "q")
+    )
+    answer = await act(
+        hass,
+        "stream_live_activity",
+        {
+            "stream_key": "quick",
+            "title": "Q",
+            "type": "alert",
+            "message": "a",
+            "min_interval": 0,
+        },
+    )
+    assert answer.get("queued") is None
+    answer = await act(
+        hass,
+        "stream_live_activity",
+        {"stream_key": "quick", "message": "b", "min_interval": 0},
+    )
+    assert answer.get("queued") is None
+    assert key.startswith("ha-")

@@ -70,6 +70,7 @@ VALID: dict[str, list[Any]] = {
     "stream_key": ["washer", "ev_charge-2"],
     "auto_dismiss_minutes": [0, 3],
     "auto_dismiss_seconds": [30],
+    "min_interval": [0],  # a longer one would hold the next example back
     "message": ["Done"],
     "media": ["https://example.com/a.jpg"],
     "redirection": ["shortcuts://run-shortcut?name=X", "spotify:track:123"],

@@ -11,6 +11,9 @@ ATTR_ACTIVITY_ID: Final = "activity_id"
 ATTR_STREAM_KEY: Final = "stream_key"
 ATTR_AUTO_DISMISS_MINUTES: Final = "auto_dismiss_minutes"
 ATTR_AUTO_DISMISS_SECONDS: Final = "auto_dismiss_seconds"
+# The least seconds between two updates of one stream; at most an hour.
+ATTR_MIN_INTERVAL: Final = "min_interval"
+MAX_MIN_INTERVAL: Final = 3600
 
 # Unique-id keys of the activity sensors (after the entry id), which actions resolve.
 LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"

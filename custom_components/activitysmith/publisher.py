@@ -30,6 +30,7 @@ from .client import (
     JsonObject,
     StreamRequest,
 )
+from .const import ATTR_MIN_INTERVAL
 from .failures import message_of, translated
 from .store import ActivityTracker
 from .webhook import ButtonPresses
@@ -115,7 +116,10 @@ class StreamPublisher:
         self._last_method[stream_key] = "PUT"
         try:
             response = await self._client.put_stream(
-                stream_key, body, context=content_state
+                stream_key,
+                body,
+                context=content_state,
+                min_interval=request.get(ATTR_MIN_INTERVAL),
             )
         except ActivitySmithError as err:
             self._failed(stream_key, err)

@@ -20,8 +20,10 @@ from .const import (
     ATTR_ACTIVITY_ID,
     ATTR_AUTO_DISMISS_MINUTES,
     ATTR_AUTO_DISMISS_SECONDS,
+    ATTR_MIN_INTERVAL,
     ATTR_STREAM_KEY,
     DOMAIN,
+    MAX_MIN_INTERVAL,
 )
 from .content import FIELDS, MAX_CHANGE_TAGS, REQUEST_FIELDS
 from .validators import (
@@ -125,9 +127,13 @@ UPDATE_LIVE_ACTIVITY: Final = live_activity_schema(
 END_LIVE_ACTIVITY: Final = live_activity_schema(
     request=BUTTONS, extra={**TARGET, **AUTO_DISMISS_MINUTES, **CHANGE_HISTORY}
 )
+# The least seconds between two updates of a stream (the client's default: one).
+MIN_INTERVAL: Final = {
+    vol.Optional(ATTR_MIN_INTERVAL): number(minimum=0, maximum=MAX_MIN_INTERVAL)
+}
 STREAM_LIVE_ACTIVITY: Final = live_activity_schema(
     request=(*BUTTONS, "alert", "channels", *HISTORY),
-    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY},
+    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **MIN_INTERVAL},
 )
 END_LIVE_ACTIVITY_STREAM: Final = live_activity_schema(
     request=(*BUTTONS, "alert", *HISTORY),

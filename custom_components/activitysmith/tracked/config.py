@@ -37,6 +37,7 @@ CONF_CHANNELS: Final = "channels"
 CONF_BUTTON_TITLE: Final = "button_title"
 CONF_BUTTON_ACTION: Final = "button_action"
 CONF_ENABLED: Final = "enabled"
+CONF_MIN_INTERVAL: Final = "min_interval"
 
 
 def tracked_subentries(entry: ConfigEntry[Any]) -> dict[str, ConfigSubentry]:
@@ -95,6 +96,8 @@ class TrackedConfig:
     enabled: bool
     # A home_assistant button: its title and action id (both, or neither).
     button: tuple[str, str] | None = None
+    # The least seconds between two updates; None: the client's default.
+    min_interval: float | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> TrackedConfig:
@@ -112,6 +115,11 @@ class TrackedConfig:
             button=(
                 (data[CONF_BUTTON_TITLE], data[CONF_BUTTON_ACTION])
                 if data.get(CONF_BUTTON_TITLE) and data.get(CONF_BUTTON_ACTION)
+                else None
+            ),
+            min_interval=(
+                float(data[CONF_MIN_INTERVAL])
+                if data.get(CONF_MIN_INTERVAL) is not None
                 else None
             ),
         )

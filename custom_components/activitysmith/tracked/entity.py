@@ -41,7 +41,7 @@ import voluptuous as vol
 
 from .. import content
 from ..client import ActivitySmithError, ActivitySmithLiveActivityLimitError
-from ..const import ATTR_AUTO_DISMISS_MINUTES
+from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
 from .config import (
@@ -272,6 +272,8 @@ class TrackedEntity:
         request: dict[str, Any] = {}
         if self.config.channels:
             request[CONF_CHANNELS] = list(self.config.channels)
+        if self.config.min_interval is not None:
+            request[ATTR_MIN_INTERVAL] = self.config.min_interval
         if (button := self._button()) is not None:
             request["action"] = button
         try:

@@ -26,7 +26,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from ..const import ATTR_AUTO_DISMISS_MINUTES
+from ..const import ATTR_AUTO_DISMISS_MINUTES, MAX_MIN_INTERVAL
 from ..content import ACTIVITY_TYPES, COLORS
 from ..validators import HOME_ASSISTANT_BUTTON
 from .config import (
@@ -36,6 +36,7 @@ from .config import (
     CONF_END_STATES,
     CONF_ENTITY_ID,
     CONF_FIELDS,
+    CONF_MIN_INTERVAL,
     CONF_SHOW_STATES,
     CONF_SHOW_TEMPLATE,
     CONF_TYPE,
@@ -181,6 +182,15 @@ class TrackedEntityFlow(ConfigSubentryFlow):
                 ),
                 vol.Optional(CONF_CHANNELS): TextSelector(
                     TextSelectorConfig(multiple=True)
+                ),
+                vol.Optional(CONF_MIN_INTERVAL): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=MAX_MIN_INTERVAL,
+                        step=0.1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="s",
+                    )
                 ),
                 vol.Optional(CONF_BUTTON_TITLE): TEXT,
                 vol.Optional(CONF_BUTTON_ACTION): TEXT,
