@@ -71,6 +71,21 @@ CLIENT_TESTS: tuple[str, ...] = (
     "tests/test_diagnostics.py",
     "tests/test_init.py",
 )
+# Tracked entities (tracked/): their own tests, then the lifecycle (reloads, removal).
+TRACKED_TESTS: tuple[str, ...] = (
+    "tests/test_contracts.py",
+    "tests/test_tracked.py",
+    "tests/test_lifecycle.py",
+    "tests/test_guards.py",
+)
+# The store and its records: storage first, then what reads them (sensor, ordering).
+STORE_TESTS: tuple[str, ...] = (
+    "tests/test_contracts.py",
+    "tests/test_odd_input_and_storage.py",
+    "tests/test_sensor.py",
+    "tests/test_order_and_loss.py",
+    "tests/test_lifecycle.py",
+)
 TARGETS: dict[str, tuple[str, ...]] = {
     "custom_components/activitysmith/client/http.py": CLIENT_TESTS,
     "custom_components/activitysmith/client/transport.py": CLIENT_TESTS,
@@ -97,6 +112,35 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_content.py",
         "tests/test_services.py",
         "tests/test_streams.py",
+    ),
+    "custom_components/activitysmith/tracked/entity.py": TRACKED_TESTS,
+    "custom_components/activitysmith/tracked/manager.py": TRACKED_TESTS,
+    "custom_components/activitysmith/tracked/config.py": (
+        "tests/test_tracked_flow.py",
+        *TRACKED_TESTS,
+    ),
+    "custom_components/activitysmith/tracked/flow.py": (
+        "tests/test_tracked_flow.py",
+        "tests/test_contracts.py",
+        "tests/test_tracked.py",
+    ),
+    "custom_components/activitysmith/tracked/defaults.py": (
+        "tests/test_tracked_flow.py",
+        *TRACKED_TESTS,
+    ),
+    "custom_components/activitysmith/webhook.py": (
+        "tests/test_contracts.py",
+        "tests/test_buttons.py",
+        "tests/test_webhook_requests.py",
+    ),
+    "custom_components/activitysmith/store.py": STORE_TESTS,
+    "custom_components/activitysmith/records.py": STORE_TESTS,
+    "custom_components/activitysmith/publisher.py": (
+        "tests/test_streams.py",
+        "tests/test_order_and_loss.py",
+        "tests/test_buttons.py",
+        "tests/test_tracked.py",
+        "tests/test_services.py",
     ),
 }
 # Imported once by the parent of the forked test runs (they take seconds to import).
