@@ -143,6 +143,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_services.py",
     ),
 }
+# The folder beside the repository the tests read the API contract from.
+SHARED = "shared"
 # Imported once by the parent of the forked test runs (they take seconds to import).
 PRELOADED = (
     "homeassistant.core",
@@ -543,6 +545,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="activitysmith-mutants-") as temp:
         workdir = Path(temp) / "repo"
         shutil.copytree(ROOT, workdir, ignore=shutil.ignore_patterns(*NOT_COPIED))
+        # The API contract the tests read lives beside the repository, in ../shared:
+        # linked (it is only read), so it is found from the copy as from the original.
+        if (shared := ROOT.parent / SHARED).exists():
+            (workdir.parent / SHARED).symlink_to(shared, target_is_directory=True)
         for module, mutants in sampled.items():
             print(f"{module}: {len(mutants)} mutants", flush=True)
             results[module] = mutate_module(
