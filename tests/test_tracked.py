@@ -503,3 +503,64 @@ async def test_a_tracked_entity_can_carry_a_button_that_runs_an_automation(
     assert (button["title"], button["body"]["action"]) == ("Close", "close_garage")
     await press(button["body"])
     assert [event.data["action"] for event in events] == ["close_garage"]
+
+
+async def test_a_state_change_that_changes_no_field_still_ends_the_activity(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """Fields that read nothing of the entity render the same; off still ends it."""
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "input_boolean.alarm",
+        content={"title": "Alarm", "message": "Armed"},
+    )
+    await settle(hass, loaded_entry)
+    hass.states.async_set("input_boolean.alarm", "off")
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+
+
+async def test_switching_mirroring_off_clears_the_error_on_the_sensor(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A paused tracked entity renders nothing, so it has no error to show."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.battery", "abc", {"unit_of_measurement": "%"})
+    await settle(hass, loaded_entry)
+    assert "error" in hass.states.get("sensor.battery_live_activity").attributes
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.battery_show_on_iphone"},
+        blocking=True,
+    )
+    await settle(hass, loaded_entry)
+    assert "error" not in hass.states.get("sensor.battery_live_activity").attributes
+
+
+async def test_a_start_refused_for_the_activity_limit_is_retried_after_one_minute(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Not before the minute is up, and as soon as it is."""
+    server.failures = [
+        {"status": 429, "json": {"error": "limit", "limit": 4, "active": 4}}
+    ]
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    for _ in range(59):  # second by second: a timer due in between fires on time
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await settle(hass, loaded_entry)
+    assert len(server.received) == 1
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "PUT"]
