@@ -564,3 +564,22 @@ async def test_a_start_refused_for_the_activity_limit_is_retried_after_one_minut
     async_fire_time_changed(hass)
     await settle(hass, loaded_entry)
     assert [method for method, _, _ in server.received] == ["PUT", "PUT"]
+
+
+async def test_a_start_refused_for_another_reason_is_not_retried(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Only the Live Activity limit frees by itself; a refused request is not resent."""
+    server.failures = [
+        {"status": 400, "json": {"error": "Bad request", "message": "title"}}
+    ]
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await settle(hass, loaded_entry)
+    assert len(server.received) == 1
