@@ -642,3 +642,29 @@ async def test_an_older_store_with_too_many_ended_streams_is_trimmed_at_load(
     assert len(kept) == 100
     assert min(kept) == "s050"
     assert len(stream_sensors(hass, mock_config_entry)) == 100
+
+
+async def test_a_tracked_entity_removed_while_unloaded_is_ended_at_the_next_start(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Its stream, still on the phone, ends once the entry runs again; none is left."""
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("input_boolean.alarm", "on")
+    subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
+    await hass.async_block_till_done()
+    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert not server.running
+    assert not [
+        key
+        for key in loaded_entry.runtime_data.activities.streams
+        if key.startswith("ha-")
+    ]

@@ -583,3 +583,41 @@ async def test_a_start_refused_for_another_reason_is_not_retried(
     async_fire_time_changed(hass)
     await settle(hass, loaded_entry)
     assert len(server.received) == 1
+
+
+async def test_an_error_is_shown_in_english_where_the_language_has_no_translation(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A language the integration is not translated to reads the English sentence."""
+    hass.config.language = "ja"
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    await add_tracked(
+        hass, loaded_entry, "sensor.battery", content={"percentage": "{{ '' }}"}
+    )
+    await settle(hass, loaded_entry)
+    error = hass.states.get("sensor.battery_live_activity").attributes["error"]
+    assert error == (
+        'Progress Live Activities need "percentage", or "value" with "upper_limit".'
+    )
+    assert server.received == []
+
+
+async def test_a_registry_change_that_keeps_the_entity_id_changes_nothing(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A new name or icon is no rename: the tracked entity and its stream go on."""
+    entity = entity_registry.async_get_or_create("switch", "demo", "pump-3")
+    hass.states.async_set(entity.entity_id, "on")
+    subentry_id = await add_tracked(hass, loaded_entry, entity.entity_id)
+    await settle(hass, loaded_entry)
+    entity_registry.async_update_entity(entity.entity_id, name="Pool pump")
+    await settle(hass, loaded_entry)
+    assert loaded_entry.subentries[subentry_id].data["entity_id"] == entity.entity_id
+    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
