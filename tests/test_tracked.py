@@ -621,3 +621,22 @@ async def test_a_registry_change_that_keeps_the_entity_id_changes_nothing(
     assert loaded_entry.subentries[subentry_id].data["entity_id"] == entity.entity_id
     assert [method for method, _, _ in server.received] == ["PUT"]
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+async def test_diagnostics_show_hold_while_the_entity_is_unavailable(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+) -> None:
+    """Unavailable keeps what the phone shows: the decision reads `hold`."""
+    await async_setup_component(hass, "diagnostics", {})
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.battery", "unavailable")
+    await settle(hass, loaded_entry)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, loaded_entry
+    )
+    assert diagnostics["tracked_entities"][subentry_id]["decision"] == "hold"
