@@ -13,7 +13,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.webhook import (
@@ -295,3 +298,22 @@ async def test_the_secret_and_the_link_stay_out_of_states_and_diagnostics(
         assert secret not in str(diagnostics)
         assert secret not in states
         assert secret not in caplog.text
+
+
+async def test_the_webhook_is_listed_by_name_and_reachable_from_outside(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Settings > Webhooks names it; ActivitySmith calls it from the internet."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "webhook/list"})
+    answer = await client.receive_json()
+    [listed] = [
+        hook
+        for hook in answer["result"]
+        if hook["webhook_id"] == loaded_entry.data[CONF_WEBHOOK_ID]
+    ]
+    assert listed["domain"] == "activitysmith"
+    assert listed["name"] == "ActivitySmith buttons"
+    assert listed["local_only"] is False
