@@ -83,6 +83,7 @@ STORE_TESTS: tuple[str, ...] = (
     "tests/test_contracts.py",
     "tests/test_odd_input_and_storage.py",
     "tests/test_sensor.py",
+    "tests/test_streams.py",
     "tests/test_order_and_loss.py",
     "tests/test_lifecycle.py",
 )
