@@ -409,6 +409,7 @@ async def test_diagnostics_list_tracked_entities_and_their_last_send(
     tracked = diagnostics["tracked_entities"][subentry_id]
     assert tracked["entity_id"] == "sensor.battery"
     assert tracked["decision"] == "show"
+    assert tracked["enabled"] is True
     assert tracked["last_send"]["content_state"]["percentage"] == 40
     assert API_KEY not in str(diagnostics)
 
@@ -640,3 +641,18 @@ async def test_diagnostics_show_hold_while_the_entity_is_unavailable(
         hass, hass_client, loaded_entry
     )
     assert diagnostics["tracked_entities"][subentry_id]["decision"] == "hold"
+
+
+async def test_a_tracked_timer_without_a_duration_does_not_start(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A countdown must know from where when it starts: an error, nothing sent."""
+    hass.states.async_set(
+        "timer.tea", "active", {"remaining": "0:03:00", "duration": "0:05:00"}
+    )
+    await add_tracked(
+        hass, loaded_entry, "timer.tea", content={"duration_seconds": "{{ '' }}"}
+    )
+    await settle(hass, loaded_entry)
+    assert server.received == []
+    assert "error" in hass.states.get("sensor.tea_live_activity").attributes
