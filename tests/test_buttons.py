@@ -317,3 +317,23 @@ async def test_the_webhook_is_listed_by_name_and_reachable_from_outside(
     assert listed["domain"] == "activitysmith"
     assert listed["name"] == "ActivitySmith buttons"
     assert listed["local_only"] is False
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_other_buttons_beside_a_home_assistant_one_are_sent_as_given(
+    hass: HomeAssistant, api: AiohttpClientMocker
+) -> None:
+    """Only home_assistant buttons become webhook buttons; a link stays a link."""
+    link = {"title": "Camera", "type": "open_url", "url": "https://cam.example.org"}
+    await act(
+        hass,
+        "start_live_activity",
+        {**EXAMPLE_CONTENT["alert"], "action": LOCK, "secondary_action": link},
+    )
+    await act(
+        hass, "send_push_notification", {"title": "Door", "actions": [link, LOCK]}
+    )
+    start, push = sent_bodies(api)
+    assert start["secondary_action"] == link
+    assert push["actions"][0] == link
+    assert push["actions"][1]["type"] == "webhook"
