@@ -71,6 +71,22 @@ CLIENT_TESTS: tuple[str, ...] = (
     "tests/test_diagnostics.py",
     "tests/test_init.py",
 )
+# Tracked entities (tracked/): their own tests, then the lifecycle (reloads, removal).
+TRACKED_TESTS: tuple[str, ...] = (
+    "tests/test_contracts.py",
+    "tests/test_tracked.py",
+    "tests/test_lifecycle.py",
+    "tests/test_guards.py",
+)
+# The store and its records: storage first, then what reads them (sensor, ordering).
+STORE_TESTS: tuple[str, ...] = (
+    "tests/test_contracts.py",
+    "tests/test_odd_input_and_storage.py",
+    "tests/test_sensor.py",
+    "tests/test_streams.py",
+    "tests/test_order_and_loss.py",
+    "tests/test_lifecycle.py",
+)
 TARGETS: dict[str, tuple[str, ...]] = {
     "custom_components/activitysmith/client/http.py": CLIENT_TESTS,
     "custom_components/activitysmith/client/transport.py": CLIENT_TESTS,
@@ -98,7 +114,42 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_services.py",
         "tests/test_streams.py",
     ),
+    "custom_components/activitysmith/tracked/entity.py": TRACKED_TESTS,
+    "custom_components/activitysmith/tracked/manager.py": TRACKED_TESTS,
+    "custom_components/activitysmith/tracked/config.py": (
+        "tests/test_tracked_flow.py",
+        *TRACKED_TESTS,
+    ),
+    "custom_components/activitysmith/tracked/flow.py": (
+        "tests/test_tracked_flow.py",
+        "tests/test_contracts.py",
+        "tests/test_tracked.py",
+    ),
+    "custom_components/activitysmith/tracked/defaults.py": (
+        "tests/test_tracked_flow.py",
+        *TRACKED_TESTS,
+    ),
+    "custom_components/activitysmith/webhook.py": (
+        "tests/test_contracts.py",
+        "tests/test_buttons.py",
+        # Tracked entities resolve their buttons as optional (left out with no URL).
+        "tests/test_tracked.py",
+        "tests/test_webhook_requests.py",
+    ),
+    "custom_components/activitysmith/store.py": STORE_TESTS,
+    "custom_components/activitysmith/records.py": STORE_TESTS,
+    "custom_components/activitysmith/publisher.py": (
+        "tests/test_streams.py",
+        "tests/test_order_and_loss.py",
+        "tests/test_buttons.py",
+        "tests/test_tracked.py",
+        # Removed tracked entities: their streams forgotten once ended.
+        "tests/test_lifecycle.py",
+        "tests/test_services.py",
+    ),
 }
+# The folder beside the repository the tests read the API contract from.
+SHARED = "shared"
 # Imported once by the parent of the forked test runs (they take seconds to import).
 PRELOADED = (
     "homeassistant.core",
@@ -106,7 +157,20 @@ PRELOADED = (
     "pytest",
     "pytest_homeassistant_custom_component.plugins",
 )
-PYTEST_OPTIONS = ("-x", "-q", "-p", "no:randomly", "--no-cov", "-p", "no:cacheprovider")
+# Tests that count real time: on shared, loaded cores they fail without a mutant.
+DESELECTED = (
+    "tests/test_tracked.py::test_a_burst_of_changes_is_coalesced_and_ends_on_the_newest",
+)
+PYTEST_OPTIONS = (
+    "-x",
+    "-q",
+    "-p",
+    "no:randomly",
+    "--no-cov",
+    "-p",
+    "no:cacheprovider",
+    *(option for test in DESELECTED for option in ("--deselect", test)),
+)
 # Copying these would be slow (or, for bytecode, wrong: a stale .pyc could hide a mutant).
 NOT_COPIED = (
     ".git",
@@ -499,6 +563,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="activitysmith-mutants-") as temp:
         workdir = Path(temp) / "repo"
         shutil.copytree(ROOT, workdir, ignore=shutil.ignore_patterns(*NOT_COPIED))
+        # The API contract the tests read lives beside the repository, in ../shared:
+        # linked (it is only read), so it is found from the copy as from the original.
+        if (shared := ROOT.parent / SHARED).exists():
+            (workdir.parent / SHARED).symlink_to(shared, target_is_directory=True)
         for module, mutants in sampled.items():
             print(f"{module}: {len(mutants)} mutants", flush=True)
             results[module] = mutate_module(

@@ -13,7 +13,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.webhook import (
@@ -295,3 +298,42 @@ async def test_the_secret_and_the_link_stay_out_of_states_and_diagnostics(
         assert secret not in str(diagnostics)
         assert secret not in states
         assert secret not in caplog.text
+
+
+async def test_the_webhook_is_listed_by_name_and_reachable_from_outside(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Settings > Webhooks names it; ActivitySmith calls it from the internet."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "webhook/list"})
+    answer = await client.receive_json()
+    [listed] = [
+        hook
+        for hook in answer["result"]
+        if hook["webhook_id"] == loaded_entry.data[CONF_WEBHOOK_ID]
+    ]
+    assert listed["domain"] == "activitysmith"
+    assert listed["name"] == "ActivitySmith buttons"
+    assert listed["local_only"] is False
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_other_buttons_beside_a_home_assistant_one_are_sent_as_given(
+    hass: HomeAssistant, api: AiohttpClientMocker
+) -> None:
+    """Only home_assistant buttons become webhook buttons; a link stays a link."""
+    link = {"title": "Camera", "type": "open_url", "url": "https://cam.example.org"}
+    await act(
+        hass,
+        "start_live_activity",
+        {**EXAMPLE_CONTENT["alert"], "action": LOCK, "secondary_action": link},
+    )
+    await act(
+        hass, "send_push_notification", {"title": "Door", "actions": [link, LOCK]}
+    )
+    start, push = sent_bodies(api)
+    assert start["secondary_action"] == link
+    assert push["actions"][0] == link
+    assert push["actions"][1]["type"] == "webhook"

@@ -329,3 +329,28 @@ async def test_the_release_files_set_up_and_show_the_stored_activities(
     assert tracked.attributes["stream_key"] == tracked_key
     assert tracked.attributes["entity_id"] == "input_boolean.alarm"
     assert tracked.attributes["symbol"] == "exclamationmark.circle"
+
+
+async def test_a_paused_tracked_entity_is_saved_as_enabled_false(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """The switch writes `enabled`; a subentry saved so starts paused after a reload."""
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("input_boolean.alarm", "off")
+    subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.alarm_show_on_iphone"},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert loaded_entry.subentries[subentry_id].data["enabled"] is False
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    hass.states.async_set("input_boolean.alarm", "on")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await loaded_entry.runtime_data.client.async_wait_for_streams()
+    assert server.received == []
+    assert hass.states.get("switch.alarm_show_on_iphone").state == "off"

@@ -792,3 +792,50 @@ async def test_a_stream_and_a_tracked_entity_may_set_their_own_minimum_interval(
     )
     assert answer.get("queued") is None
     assert key.startswith("ha-")
+
+
+async def test_a_tracked_entity_removed_while_unloaded_is_ended_at_the_next_start(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Its stream, still on the phone, ends once the entry runs again; none is left."""
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("input_boolean.alarm", "on")
+    subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
+    await hass.async_block_till_done()
+    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert not server.running
+    assert not [
+        key
+        for key in loaded_entry.runtime_data.activities.streams
+        if key.startswith("ha-")
+    ]
+
+
+async def test_an_end_refused_for_a_tracked_entity_removed_while_unloaded_is_logged(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No action waits for that end: a refusal is told in the log, set-up goes on."""
+    server = StreamServer(aioclient_mock)
+    hass.states.async_set("input_boolean.alarm", "on")
+    subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
+    server.failures = [{"status": 400, "json": {"error": "Bad", "message": "no"}}]
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert "Could not end the stream of a removed tracked entity" in caplog.text

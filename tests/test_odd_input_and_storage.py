@@ -21,6 +21,7 @@ from custom_components.activitysmith.records import record_from_stored
 from custom_components.activitysmith.store import MAX_ENDED_STREAMS, RECENT_ACTIVITIES
 
 from .conftest import (
+    CHANGE_RESPONSE,
     EXAMPLE_CONTENT,
     START_RESPONSE,
     START_URL,
@@ -318,3 +319,63 @@ async def test_only_the_newest_ended_streams_are_kept_with_their_sensors(
     ]
     assert len(sensors) == MAX_ENDED_STREAMS
     assert hass.states.get("sensor.activitysmith_job_0") is None
+
+
+async def test_a_sound_store_loads_without_a_warning(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing was dropped, so nothing is reported."""
+    washer = {**STORE_RECORD, "activity_id": "w", "stream_key": "washer"}
+    store_activities(
+        hass_storage,
+        mock_config_entry,
+        {"current": "abc", "recent": [STORE_RECORD], "streams": {"washer": washer}},
+    )
+    mock_key_check(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    assert "unreadable" not in caplog.text
+
+
+async def test_the_warning_counts_the_records_it_dropped(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One unreadable recent activity and one stream under the wrong key: two."""
+    washer = {**STORE_RECORD, "activity_id": "w", "stream_key": "washer"}
+    store_activities(
+        hass_storage,
+        mock_config_entry,
+        {
+            "recent": [STORE_RECORD, {**STORE_RECORD, "status": 1}],
+            "streams": {"dryer": washer},
+        },
+    )
+    mock_key_check(aioclient_mock)
+    await setup_integration(hass, mock_config_entry)
+    assert "Ignored 2 unreadable records" in caplog.text
+
+
+async def test_a_partial_update_of_a_streams_activity_builds_on_the_stream(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    aioclient_mock: AiohttpClientMocker,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """update_live_activity by a stream's activity id keeps the stream's other fields."""
+    washer = {**STORE_RECORD, "activity_id": "w", "stream_key": "washer"}
+    store_activities(
+        hass_storage, mock_config_entry, {"recent": [], "streams": {"washer": washer}}
+    )
+    mock_key_check(aioclient_mock)
+    aioclient_mock.post(UPDATE_URL, json=CHANGE_RESPONSE)
+    await setup_integration(hass, mock_config_entry)
+    await act(hass, "update_live_activity", {"activity_id": "w", "message": "Closed"})
+    sent = sent_bodies(aioclient_mock)[-1]["content_state"]
+    assert sent == {**STORE_RECORD["content_state"], "message": "Closed"}

@@ -252,6 +252,7 @@ async def test_a_queued_update_rejected_later_shows_as_failed_not_as_sent(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The sensor keeps what the phone shows and says why the change did not arrive."""
     server = Server(aioclient_mock)
@@ -263,6 +264,8 @@ async def test_a_queued_update_rejected_later_shows_as_failed_not_as_sent(
     assert attributes["operation"] == "failed"
     assert attributes["percentage"] == 10
     assert "bad value" in attributes["error"]
+    # No action waits for a queued request: the log is where its failure is told.
+    assert "Queued PUT of stream washer failed" in caplog.text
 
 
 async def test_an_update_dropped_at_unload_does_not_show_as_queued_after_reload(
@@ -278,3 +281,19 @@ async def test_an_update_dropped_at_unload_does_not_show_as_queued_after_reload(
     assert loaded_entry.state is ConfigEntryState.LOADED
     attributes = hass.states.get(WASHER).attributes
     assert (attributes["operation"], attributes["percentage"]) == ("dropped", 10)
+
+
+async def test_a_queued_update_shows_on_the_sensor_once_it_is_sent(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Queued, the sensor keeps the phone's 10 %; once answered it shows 55 %."""
+    server = Server(aioclient_mock)
+    await queue_behind_a_refusal(hass, server, progress(55))
+    attributes = hass.states.get(WASHER).attributes
+    assert (attributes["operation"], attributes["percentage"]) == ("queued", 10)
+    await settle(hass, loaded_entry)
+    attributes = hass.states.get(WASHER).attributes
+    assert (attributes["operation"], attributes["percentage"]) == ("updated", 55)
+    assert attributes["title"] == "Washer"

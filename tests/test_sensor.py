@@ -132,6 +132,13 @@ async def test_stored_activities_are_restored_at_startup(
     assert state.attributes["status"] == "ended"
     assert state.attributes["message"] == "Opened"
     assert state.attributes["devices_notified"] == 1
+    # Times come back as times, like those of a change made since the start.
+    for name, stored in (
+        ("started_at", "2026-11-25T10:00:00+00:00"),
+        ("updated_at", "2026-11-25T10:01:00+00:00"),
+        ("ended_at", "2026-11-25T10:01:00+00:00"),
+    ):
+        assert state.attributes[name] == datetime.fromisoformat(stored)
 
 
 async def test_removing_the_entry_forgets_its_activities(

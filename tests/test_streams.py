@@ -458,3 +458,20 @@ async def test_stream_channels_are_sent_flat(
         stream_answer("started", "act-1"),
     )
     assert sent_bodies(aioclient_mock)[-1]["channels"] == ["family"]
+
+
+@pytest.mark.usefixtures("started_washer")
+async def test_an_update_of_the_same_activity_has_no_previous_activity(
+    hass: HomeAssistant,
+    put_answers: list[dict[str, Any]],
+) -> None:
+    """Only a new activity id (rotated, or one the answer changed) has a previous."""
+    await stream(
+        hass,
+        put_answers,
+        {"stream_key": "washer", "percentage": 40},
+        stream_answer("updated", "act-1"),
+    )
+    state = hass.states.get(WASHER)
+    assert state.state == "act-1"
+    assert state.attributes["previous_activity_id"] is None

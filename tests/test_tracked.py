@@ -402,6 +402,7 @@ async def test_diagnostics_list_tracked_entities_and_their_last_send(
     tracked = diagnostics["tracked_entities"][subentry_id]
     assert tracked["entity_id"] == "sensor.battery"
     assert tracked["decision"] == "show"
+    assert tracked["enabled"] is True
     assert tracked["last_send"]["content_state"]["percentage"] == 40
     assert API_KEY not in str(diagnostics)
 
@@ -496,3 +497,155 @@ async def test_a_tracked_entity_can_carry_a_button_that_runs_an_automation(
     assert (button["title"], button["body"]["action"]) == ("Close", "close_garage")
     await press(button["body"])
     assert [event.data["action"] for event in events] == ["close_garage"]
+
+
+async def test_a_state_change_that_changes_no_field_still_ends_the_activity(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """Fields that read nothing of the entity render the same; off still ends it."""
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "input_boolean.alarm",
+        content={"title": "Alarm", "message": "Armed"},
+    )
+    await settle(hass, loaded_entry)
+    hass.states.async_set("input_boolean.alarm", "off")
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+
+
+async def test_switching_mirroring_off_clears_the_error_on_the_sensor(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A paused tracked entity renders nothing, so it has no error to show."""
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.battery", "abc", {"unit_of_measurement": "%"})
+    await settle(hass, loaded_entry)
+    assert "error" in hass.states.get("sensor.battery_live_activity").attributes
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.battery_show_on_iphone"},
+        blocking=True,
+    )
+    await settle(hass, loaded_entry)
+    assert "error" not in hass.states.get("sensor.battery_live_activity").attributes
+
+
+async def test_a_start_refused_for_the_activity_limit_is_retried_after_one_minute(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Not before the minute is up, and as soon as it is."""
+    server.failures = [
+        {"status": 429, "json": {"error": "limit", "limit": 4, "active": 4}}
+    ]
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    for _ in range(59):  # second by second: a timer due in between fires on time
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await settle(hass, loaded_entry)
+    assert len(server.received) == 1
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await settle(hass, loaded_entry)
+    assert [method for method, _, _ in server.received] == ["PUT", "PUT"]
+
+
+async def test_a_start_refused_for_another_reason_is_not_retried(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Only the Live Activity limit frees by itself; a refused request is not resent."""
+    server.failures = [
+        {"status": 400, "json": {"error": "Bad request", "message": "title"}}
+    ]
+    hass.states.async_set("input_boolean.alarm", "on")
+    await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await settle(hass, loaded_entry)
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await settle(hass, loaded_entry)
+    assert len(server.received) == 1
+
+
+async def test_an_error_is_shown_in_english_where_the_language_has_no_translation(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A language the integration is not translated to reads the English sentence."""
+    hass.config.language = "ja"
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    await add_tracked(
+        hass, loaded_entry, "sensor.battery", content={"percentage": "{{ '' }}"}
+    )
+    await settle(hass, loaded_entry)
+    error = hass.states.get("sensor.battery_live_activity").attributes["error"]
+    assert error == (
+        'Progress Live Activities need "percentage", or "value" with "upper_limit".'
+    )
+    assert server.received == []
+
+
+async def test_a_registry_change_that_keeps_the_entity_id_changes_nothing(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A new name or icon is no rename: the tracked entity and its stream go on."""
+    entity = entity_registry.async_get_or_create("switch", "demo", "pump-3")
+    hass.states.async_set(entity.entity_id, "on")
+    subentry_id = await add_tracked(hass, loaded_entry, entity.entity_id)
+    await settle(hass, loaded_entry)
+    entity_registry.async_update_entity(entity.entity_id, name="Pool pump")
+    await settle(hass, loaded_entry)
+    assert loaded_entry.subentries[subentry_id].data["entity_id"] == entity.entity_id
+    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+async def test_diagnostics_show_hold_while_the_entity_is_unavailable(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+) -> None:
+    """Unavailable keeps what the phone shows: the decision reads `hold`."""
+    await async_setup_component(hass, "diagnostics", {})
+    hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
+    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    await settle(hass, loaded_entry)
+    hass.states.async_set("sensor.battery", "unavailable")
+    await settle(hass, loaded_entry)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, loaded_entry
+    )
+    assert diagnostics["tracked_entities"][subentry_id]["decision"] == "hold"
+
+
+async def test_a_tracked_timer_without_a_duration_does_not_start(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """A countdown must know from where when it starts: an error, nothing sent."""
+    hass.states.async_set(
+        "timer.tea", "active", {"remaining": "0:03:00", "duration": "0:05:00"}
+    )
+    await add_tracked(
+        hass, loaded_entry, "timer.tea", content={"duration_seconds": "{{ '' }}"}
+    )
+    await settle(hass, loaded_entry)
+    assert server.received == []
+    assert "error" in hass.states.get("sensor.tea_live_activity").attributes

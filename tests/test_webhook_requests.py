@@ -7,6 +7,7 @@ the id is logged at warning or above. A genuine press still works after all of i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -333,4 +334,43 @@ async def test_a_request_relayed_by_home_assistant_cloud_is_answered_the_same(
 
     assert (ours.status, ours.body) == (unknown.status, unknown.body)
     assert loud_records_naming(caplog, webhook_id) == []
+    assert presses == []
+
+
+async def test_a_press_of_64_kib_fires_and_one_byte_more_does_not(
+    hass: HomeAssistant,
+    http: ClientSession,
+    loaded_entry: MockConfigEntry,
+    genuine: dict[str, Any],
+    presses: list[Event],
+) -> None:
+    """The limit is 64 KiB of body, whitespace included, however it arrives."""
+    text = json.dumps(genuine).encode()
+    for size in (64 * 1024, 64 * 1024 + 1):
+        status, _ = await answer(
+            http, "POST", own_path(loaded_entry), text.ljust(size), {}
+        )
+        assert status == 200
+    await hass.async_block_till_done()
+    assert [event.data["action"] for event in presses] == ["lock_front_door"]
+
+
+async def test_a_press_over_64_kib_is_refused_even_when_its_first_part_fits(
+    hass: HomeAssistant,
+    http: ClientSession,
+    loaded_entry: MockConfigEntry,
+    genuine: dict[str, Any],
+    presses: list[Event],
+) -> None:
+    """Sent in parts, 64 KiB of valid JSON then one more byte: still too long."""
+    text = json.dumps(genuine).encode().ljust(64 * 1024)
+
+    async def parts() -> Any:
+        yield text
+        await asyncio.sleep(0.05)  # the first part is read on its own
+        yield b" "
+
+    status, _ = await answer(http, "POST", own_path(loaded_entry), parts(), {})
+    assert status == 200
+    await hass.async_block_till_done()
     assert presses == []
