@@ -16,7 +16,7 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, translation
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -287,7 +287,9 @@ async def test_state_name_uses_the_entity_platforms_own_translation(
     entity = entity_registry.async_get_or_create(
         "sensor", "demo", "thermostat-mode", translation_key="thermostat_mode"
     )
-    hass.config.components.add("demo")  # its platform's integration is loaded
+    # Its platform's integration is set up, which loads its strings.
+    hass.config.components.add("demo")
+    await translation.async_load_integrations(hass, {"demo"})
     hass.states.async_set(entity.entity_id, "eco", {"device_class": "enum"})
     await add_tracked(hass, loaded_entry, entity.entity_id)
     await settle(hass, loaded_entry)

@@ -7,7 +7,7 @@ template of a tracked entity can use besides `states()` and co.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, KeysView, Mapping
+from collections.abc import Iterator, KeysView, Mapping
 from dataclasses import dataclass
 import enum
 import re
@@ -15,12 +15,9 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State, split_entity_id
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.translation import (
-    async_get_translations,
-    async_translate_state,
-)
+from homeassistant.helpers.translation import async_translate_state
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
@@ -176,8 +173,8 @@ def translated_state(hass: HomeAssistant, state: State) -> str:
     """The state as the UI names it ("Open" for a door, "Main wash" for an enum).
 
     What the frontend shows: the entity's own translation (its platform and
-    translation key), else its domain's for its device class. The translations must
-    be loaded (`async_load_state_translations`).
+    translation key), else its domain's for its device class; Home Assistant loads
+    both when it sets up the integrations the entity belongs to.
     """
     entry = er.async_get(hass).async_get(state.entity_id)
     return async_translate_state(
@@ -188,23 +185,6 @@ def translated_state(hass: HomeAssistant, state: State) -> str:
         entry.translation_key if entry else None,
         state.attributes.get("device_class"),
     )
-
-
-async def async_load_state_translations(
-    hass: HomeAssistant, entity_ids: Iterable[str]
-) -> None:
-    """Load what `translated_state` reads for these entities."""
-    registry = er.async_get(hass)
-    domains = {split_entity_id(entity_id)[0] for entity_id in entity_ids}
-    platforms = {
-        entry.platform
-        for entity_id in entity_ids
-        if (entry := registry.async_get(entity_id)) is not None
-    }
-    language = hass.config.language
-    await async_get_translations(hass, language, "entity_component", domains)
-    if platforms:
-        await async_get_translations(hass, language, "entity", platforms)
 
 
 def timer_remaining(state: State) -> int | None:

@@ -20,7 +20,6 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.translation import async_get_translations
 
 from ..client import ActivitySmithError
 from ..const import DOMAIN
@@ -31,7 +30,6 @@ from ..webhook import signal_pressed
 from .config import (
     CONF_ENTITY_ID,
     TrackedConfig,
-    async_load_state_translations,
     is_tracked_stream,
     stream_key_for,
     tracked_subentries,
@@ -90,11 +88,6 @@ class TrackedEntities:
                     tracked.stream_key, subentry_id, tracked.async_end
                 )
         await self._async_retire_orphans(wanted)
-        configs = [TrackedConfig.from_data(sub.data) for sub in wanted.values()]
-        await async_load_state_translations(self._hass, [c.entity_id for c in configs])
-        # Error sentences shown on the sensors, in the user's language and English.
-        for language in {self._hass.config.language, "en"}:
-            await async_get_translations(self._hass, language, "exceptions", {DOMAIN})
         for subentry_id, subentry in wanted.items():
             if subentry_id not in self.by_subentry:
                 tracked = TrackedEntity(
