@@ -1,4 +1,4 @@
-"""The request budget and the stream queue, on their own (no Home Assistant)."""
+"""The request budget, its headers and the stream queue, on their own (no Home Assistant)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from custom_components.activitysmith.client.budget import (
     QUOTAS,
     WINDOW_MARGIN,
     RequestBudget,
+)
+from custom_components.activitysmith.client.rate_limit_headers import (
     ServerLimit,
     ServerPolicy,
+    parse_rate_limit,
+)
+from custom_components.activitysmith.client.stream_queue import (
     StreamQueue,
     StreamRequest,
-    parse_rate_limit,
 )
 
 

@@ -4,7 +4,7 @@ It takes an `aiohttp.ClientSession` and an API key, paces its requests within th
 account's budget, and raises one typed error per way a request can fail.
 """
 
-from .budget import WINDOW_SECONDS, RequestBudget, StreamQueue, StreamRequest
+from .budget import WINDOW_SECONDS, RequestBudget
 from .errors import (
     ActivitySmithApiError,
     ActivitySmithAuthError,
@@ -29,6 +29,7 @@ from .errors import (
 )
 from .http import ActivitySmithClient
 from .response import JsonObject
+from .stream_queue import StreamQueue, StreamRequest
 from .stream_sender import StreamResultListener
 from .transport import API_BASE_URL
 

@@ -1,4 +1,4 @@
-"""The request budget of one API key, and the stream requests waiting for it.
+"""The request budget of one API key: one allowance per feature, and the server's word.
 
 ActivitySmith gives each account one allowance per feature and 60 s window (October 2026
 API): push notifications 60, badges 60, Live Activities 300 (start, update, end, stream
@@ -10,19 +10,14 @@ never a burst followed by a stall; start, update and end may use the other 15 a 
 at any time.
 
 The server says what is left: every answer carries `RateLimit` and `RateLimit-Policy`
-(IETF draft-8 structured fields; per policy `r` remaining and `t` seconds to reset, `q`
-quota and `w` window). `observe` reads them (`parse_rate_limit`): when the server says
-fewer remain than the log thinks (another client of the same account, or of the same
-IP), requests wait until its window resets, streams spreading what is left over the time
-to the reset; a quota or window it states replaces the documented one. Headers that are
-missing or malformed change nothing. A 429 pauses the feature it came from.
+(read by `rate_limit_headers`). `observe` follows them: when the server says fewer
+remain than the log thinks (another client of the same account, or of the same IP),
+requests wait until its window resets, streams spreading what is left over the time to
+the reset; a quota or window it states replaces the documented one. Headers that are
+missing or malformed change nothing. A 429 pauses the feature it came from. The stream
+requests that wait for the budget are kept in order by `stream_queue`.
 
-`StreamQueue` holds the stream requests that could not go yet, and keeps their order:
-per stream key the newest state wins, an end (DELETE) is never dropped nor overtaken,
-a refused request keeps its place ahead of newer ones, and no two requests of one key
-are on the wire at once. The stream whose unsent change has waited longest goes next,
-among those whose own minimum interval has passed. It only keeps order; the client sends
-what it hands out. Like the client, this module imports nothing from Home Assistant.
+Like the client, this module imports nothing from Home Assistant.
 """
 
 from __future__ import annotations
@@ -31,9 +26,10 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 import math
-import re
 import time
 from typing import Any, Final
+
+from .rate_limit_headers import parse_rate_limit
 
 WINDOW_SECONDS: Final = 60.0
 NOTIFICATIONS: Final = "notifications"
@@ -56,77 +52,6 @@ WINDOW_MARGIN: Final = 0.5
 DEFAULT_MIN_INTERVAL: Final = 1.0
 # Streams leave 1/STREAM_RESERVE of the Live Activity allowance to start, update, end.
 STREAM_RESERVE: Final = 20
-# What a header may say and still be believed; beyond it, the value is ignored.
-MAX_QUOTA: Final = 1_000_000
-MAX_WINDOW: Final = 3600
-
-
-@dataclass(frozen=True, slots=True)
-class ServerLimit:
-    """One policy of a `RateLimit` header: what remains, and when its window resets."""
-
-    remaining: int
-    reset_in: float
-
-
-@dataclass(frozen=True, slots=True)
-class ServerPolicy:
-    """One policy of a `RateLimit-Policy` header: its quota and window."""
-
-    quota: int
-    window: float
-
-
-_ITEM: Final = re.compile(
-    r'\s*(?:"([^"\\]*)"|([A-Za-z*][A-Za-z0-9_.:/%*-]*))\s*((?:;[^;,]*)*)'
-)
-_PARAM: Final = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)\s*=\s*(-?[0-9]{1,15})\s*$")
-
-
-def _items(header: str) -> dict[str, dict[str, int]]:
-    """A structured-field list of `"name"; key=int; ...` items; malformed ones skipped."""
-    items: dict[str, dict[str, int]] = {}
-    for part in header.split(","):
-        match = _ITEM.fullmatch(part)
-        if match is None:
-            continue
-        params: dict[str, int] = {}
-        for param in match.group(3).split(";")[1:]:
-            if (found := _PARAM.fullmatch(param)) is not None:
-                params[found.group(1)] = int(found.group(2))
-        items[match.group(1) or match.group(2)] = params
-    return items
-
-
-def parse_rate_limit(
-    headers: Mapping[str, str],
-) -> tuple[dict[str, ServerLimit], dict[str, ServerPolicy]]:
-    """The `RateLimit` and `RateLimit-Policy` headers, per policy name.
-
-    Only values that make sense are kept: remaining 0 up to a million, reset and window
-    up to an hour, quota 1 up to a million. Anything else in a header is ignored.
-    """
-    limits: dict[str, ServerLimit] = {}
-    for name, params in _items(str(headers.get("RateLimit") or "")).items():
-        remaining, reset = params.get("r"), params.get("t")
-        if (
-            remaining is not None
-            and reset is not None
-            and 0 <= remaining <= MAX_QUOTA
-            and 0 <= reset <= MAX_WINDOW
-        ):
-            limits[name] = ServerLimit(remaining, float(reset))
-    policies: dict[str, ServerPolicy] = {}
-    for name, params in _items(str(headers.get("RateLimit-Policy") or "")).items():
-        quota, window = params.get("q"), params.get("w")
-        if (
-            quota is not None
-            and window is not None
-            and 1 <= quota <= MAX_QUOTA
-            and 1 <= window <= MAX_WINDOW
-        ):
-            policies[name] = ServerPolicy(quota, float(window))
-    return limits, policies
 
 
 @dataclass(slots=True)
@@ -331,123 +256,3 @@ class RequestBudget:
             }
         report["stream_spacing_seconds"] = round(self.stream_spacing, 3)
         return report
-
-
-@dataclass(slots=True)
-class StreamRequest:
-    """A stream PUT (start or update) or DELETE (end) of one stream key."""
-
-    stream_key: str
-    method: str
-    body: dict[str, Any] | None
-    # What the caller records when the request is answered, handed back untouched.
-    context: Any = None
-    # The least time between two sends of this stream; None: the sender's default.
-    min_interval: float | None = None
-
-    @property
-    def is_update(self) -> bool:
-        """A PUT: it may be coalesced with newer states of its stream."""
-        return self.method == "PUT"
-
-
-class StreamQueue:
-    """Stream requests waiting for the budget, in the order they must reach the server."""
-
-    def __init__(self) -> None:
-        """Start empty."""
-        # Per key, in the order the keys started waiting (oldest first).
-        self._pending: dict[str, list[StreamRequest]] = {}
-        # Keys with a request on the wire: nothing else of theirs goes meanwhile.
-        self._in_flight: set[str] = set()
-
-    def __bool__(self) -> bool:
-        """Whether anything waits."""
-        return bool(self._pending)
-
-    @property
-    def pending(self) -> dict[str, list[str]]:
-        """What waits, per stream key (for diagnostics)."""
-        return {
-            key: [r.method for r in requests] for key, requests in self._pending.items()
-        }
-
-    def busy(self, stream_key: str) -> bool:
-        """Whether a request of this stream waits or is on the wire (a new one queues)."""
-        return stream_key in self._pending or stream_key in self._in_flight
-
-    def enqueue(self, request: StreamRequest) -> None:
-        """Queue a request behind the others of its stream, coalescing with them."""
-        queue = self._pending.setdefault(request.stream_key, [])
-        _coalesce(queue, request)
-
-    def requeue(self, request: StreamRequest) -> None:
-        """Put back a request that was refused: ahead of its stream's newer ones.
-
-        Newer requests of its stream still win where they coalesce (a newer state
-        replaces it; an end makes it moot). The stream goes first again.
-        """
-        queue = [request]
-        for newer in self._pending.pop(request.stream_key, []):
-            _coalesce(queue, newer)
-        self._pending = {request.stream_key: queue, **self._pending}
-
-    def next_request(
-        self, ready: Callable[[StreamRequest], bool] | None = None
-    ) -> StreamRequest | None:
-        """The request to send next: the first of the longest-waiting idle stream.
-
-        With `ready`, only among the streams whose first request it accepts (their own
-        minimum interval has passed).
-        """
-        return next(
-            (
-                queue[0]
-                for key, queue in self._pending.items()
-                if key not in self._in_flight and (ready is None or ready(queue[0]))
-            ),
-            None,
-        )
-
-    def heads(self) -> list[StreamRequest]:
-        """The first waiting request of each stream not on the wire."""
-        return [
-            queue[0]
-            for key, queue in self._pending.items()
-            if key not in self._in_flight
-        ]
-
-    def take(self, request: StreamRequest) -> None:
-        """`request` (from `next_request`, or sent directly) is now on the wire."""
-        if (queue := self._pending.get(request.stream_key)) and queue[0] is request:
-            queue.pop(0)
-            if not queue:
-                del self._pending[request.stream_key]
-        self._in_flight.add(request.stream_key)
-
-    def done(self, request: StreamRequest) -> None:
-        """`request` is off the wire (answered, refused or failed)."""
-        self._in_flight.discard(request.stream_key)
-
-    def take_all(self) -> list[StreamRequest]:
-        """Empty the queue, returning every request that waited (on close)."""
-        requests = [request for queue in self._pending.values() for request in queue]
-        self._pending.clear()
-        return requests
-
-
-def _coalesce(queue: list[StreamRequest], request: StreamRequest) -> None:
-    """Add `request` at the end of one stream's queue: the newest state wins."""
-    if request.is_update:
-        if queue and queue[-1].is_update:
-            queue[-1] = request
-        else:
-            queue.append(request)
-        return
-    # An end makes the updates before it moot; it is never dropped itself.
-    while queue and queue[-1].is_update:
-        queue.pop()
-    if queue:
-        queue[-1] = request
-    else:
-        queue.append(request)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from .budget import RequestBudget, StreamQueue, StreamRequest
+from .budget import RequestBudget
 from .errors import (
     ActivitySmithBudgetExhaustedError,
     ActivitySmithError,
@@ -30,6 +30,7 @@ from .errors import (
     ActivitySmithResponseError,
 )
 from .response import JsonObject
+from .stream_queue import StreamQueue, StreamRequest
 from .stream_sender import StreamResultListener, StreamSender
 from .transport import (
     BADGE,

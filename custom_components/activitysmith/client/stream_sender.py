@@ -16,13 +16,13 @@ import logging
 import time
 from typing import Final
 
-from .budget import StreamQueue, StreamRequest
 from .errors import (
     ActivitySmithClosedError,
     ActivitySmithDroppedError,
     ActivitySmithError,
 )
 from .response import JsonObject
+from .stream_queue import StreamQueue, StreamRequest
 from .transport import (
     STREAM_DELETE,
     STREAM_PUT,
