@@ -108,6 +108,20 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_streams.py",
         "tests/test_diagnostics.py",
     ),
+    "custom_components/activitysmith/client/rate_limit_headers.py": (
+        "tests/test_budget.py",
+        "tests/test_stream_queue_order.py",
+    ),
+    "custom_components/activitysmith/client/stream_queue.py": (
+        "tests/test_budget.py",
+        "tests/test_budget_edges.py",
+        "tests/test_stream_queue_order.py",
+        "tests/test_client_contract.py",
+        "tests/test_api.py",
+        "tests/test_resilience.py",
+        "tests/test_streams.py",
+        "tests/test_diagnostics.py",
+    ),
     "custom_components/activitysmith/content.py": (
         "tests/test_content_rules.py",
         "tests/test_content.py",
