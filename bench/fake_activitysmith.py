@@ -19,7 +19,8 @@ With `--api-key KEY` (scripts/ui-check), API requests with another bearer token 
 as ActivitySmith answers a wrong key; without it every key is accepted.
 
 Allowances as the October 2026 API has them: per feature (push notifications 60, badges
-60, Live Activities 300, metrics 300) in any 60 s, counted by arrival. Every answer
+60, Live Activities 300, metrics 300) per 60 s window (a fixed window from the first
+request, as the headers' `t`, the seconds until it resets, describes). Every answer
 carries `RateLimit` and `RateLimit-Policy` for the account's policy of its feature; past
 the allowance the answer is a 429 with `Retry-After`, counted at /_bench/refused. POST
 /_bench/other-client `{"feature": n}` makes another client of the account use n of a
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
+import math
 import time
 from typing import Any
 
@@ -68,7 +70,8 @@ class FakeActivitySmith:
         self.activities = 0  # activity ids handed out so far
         self.last_start: dict[str, Any] | None = None
         self.last_authorization: str | None = None  # of the last API request
-        self.arrivals: dict[str, list[float]] = {feature: [] for feature in QUOTAS}
+        # Per feature: when its current window began, and the requests counted in it.
+        self.windows: dict[str, tuple[float, int]] = {}
         self.other_client: dict[str, int] = {}  # uses of another client per window
         self.refused = 0  # 429s answered
         self.unlimited = False  # the bench lifted every allowance
@@ -102,12 +105,13 @@ class FakeActivitySmith:
         if (feature := feature_of(request.path)) is None:
             return await handler(request)
         now = time.monotonic()
-        arrivals = self.arrivals[feature]
-        while arrivals and arrivals[0] <= now - WINDOW:
-            arrivals.pop(0)
+        # Fixed windows, as `t` (seconds until the window resets) describes them.
+        began, count = self.windows.get(feature, (now, 0))
+        if now - began >= WINDOW:
+            began, count = now, 0
         quota = 1_000_000 if self.unlimited else QUOTAS[feature]
-        used = len(arrivals) + self.other_client.get(feature, 0)
-        reset = max(1, round(arrivals[0] + WINDOW - now)) if arrivals else round(WINDOW)
+        used = count + self.other_client.get(feature, 0)
+        reset = max(1, math.ceil(began + WINDOW - now))
         if used >= quota:
             self.refused += 1
             await self._seen(request)
@@ -118,9 +122,10 @@ class FakeActivitySmith:
             )
             remaining = 0
         else:
-            arrivals.append(now)
+            count += 1
             response = await handler(request)
             remaining = quota - used - 1
+        self.windows[feature] = (began, count)
         response.headers["RateLimit"] = (
             f'"public-api-ip:{feature}"; r={2 * quota - 1}; t={reset}, '
             f'"account:{feature}"; r={remaining}; t={reset}'

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import functools
 import re
 from typing import Final
 
@@ -36,24 +37,38 @@ class ServerPolicy:
     window: float
 
 
-_ITEM: Final = re.compile(
-    r'\s*(?:"([^"\\]*)"|([A-Za-z*][A-Za-z0-9_.:/%*-]*))\s*((?:;[^;,]*)*)'
-)
-_PARAM: Final = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)\s*=\s*(-?[0-9]{1,15})\s*$")
+_TOKEN: Final = re.compile(r"[A-Za-z*][A-Za-z0-9_.:/%*-]*")
 
 
+@functools.lru_cache(maxsize=32)
 def _items(header: str) -> dict[str, dict[str, int]]:
-    """A structured-field list of `"name"; key=int; ...` items; malformed ones skipped."""
+    """A structured-field list of `"name"; key=int; ...` items; malformed ones skipped.
+
+    Cached: an answer's policies repeat from one answer to the next.
+    """
     items: dict[str, dict[str, int]] = {}
     for part in header.split(","):
-        match = _ITEM.fullmatch(part)
-        if match is None:
+        name, *params = part.split(";")
+        name = name.strip()
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1]
+            if '"' in name or "\\" in name:
+                continue
+        elif _TOKEN.fullmatch(name) is None:
             continue
-        params: dict[str, int] = {}
-        for param in match.group(3).split(";")[1:]:
-            if (found := _PARAM.fullmatch(param)) is not None:
-                params[found.group(1)] = int(found.group(2))
-        items[match.group(1) or match.group(2)] = params
+        values: dict[str, int] = {}
+        for param in params:
+            key, equals, value = (piece.strip() for piece in param.partition("="))
+            digits = value[1:] if value.startswith("-") else value
+            if (
+                equals
+                and key
+                and digits.isascii()
+                and digits.isdigit()
+                and len(digits) <= 15
+            ):
+                values[key] = int(value)
+        items[name] = values
     return items
 
 
@@ -66,7 +81,7 @@ def parse_rate_limit(
     up to an hour, quota 1 up to a million. Anything else in a header is ignored.
     """
     limits: dict[str, ServerLimit] = {}
-    for name, params in _items(str(headers.get("RateLimit") or "")).items():
+    for name, params in _items(str(headers.get("RateLimit") or "")[:4096]).items():
         remaining, reset = params.get("r"), params.get("t")
         if (
             remaining is not None
@@ -76,7 +91,9 @@ def parse_rate_limit(
         ):
             limits[name] = ServerLimit(remaining, float(reset))
     policies: dict[str, ServerPolicy] = {}
-    for name, params in _items(str(headers.get("RateLimit-Policy") or "")).items():
+    for name, params in _items(
+        str(headers.get("RateLimit-Policy") or "")[:4096]
+    ).items():
         quota, window = params.get("q"), params.get("w")
         if (
             quota is not None
