@@ -147,14 +147,17 @@ async def test_removing_the_entry_forgets_its_activities(
     lifecycle_api: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
 ) -> None:
-    """Deleting the integration leaves no stored activities behind."""
+    """Deleting the integration leaves no stored activities behind, nor in memory."""
     await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
     await hass.config_entries.async_unload(loaded_entry.entry_id)
     key = f"{DOMAIN}.{loaded_entry.entry_id}.activities"
     assert key in hass_storage
+    # The store outlives reloads; only the entry's removal lets it go.
+    assert loaded_entry.entry_id in hass.data[f"{DOMAIN}_trackers"]
     await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage
+    assert loaded_entry.entry_id not in hass.data[f"{DOMAIN}_trackers"]
 
 
 async def test_changes_after_a_save_are_saved_again(
