@@ -649,3 +649,34 @@ async def test_a_tracked_timer_without_a_duration_does_not_start(
     await settle(hass, loaded_entry)
     assert server.received == []
     assert "error" in hass.states.get("sensor.tea_live_activity").attributes
+
+
+async def test_templates_can_read_the_entity_itself(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """`entity` is the entity's state object: its attributes without a lookup."""
+    hass.states.async_set(
+        "sensor.stage", "rinse", {"device_class": "enum", "eta": "12:40"}
+    )
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "sensor.stage",
+        content={"message": "Ready at {{ entity.attributes.eta }}"},
+    )
+    await settle(hass, loaded_entry)
+    [sent] = server.states()
+    assert sent["message"] == "Ready at 12:40"
+
+
+async def test_a_paused_timer_of_more_than_an_hour_counts_its_hours(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """`remaining` of a paused timer reads hours, minutes and seconds."""
+    hass.states.async_set(
+        "timer.roast", "paused", {"remaining": "1:00:05", "duration": "2:00:00"}
+    )
+    await add_tracked(hass, loaded_entry, "timer.roast")
+    await settle(hass, loaded_entry)
+    [sent] = server.states()
+    assert sent["duration_seconds"] == 3605
