@@ -86,6 +86,8 @@ STORE_TESTS: tuple[str, ...] = (
     "tests/test_streams.py",
     "tests/test_order_and_loss.py",
     "tests/test_lifecycle.py",
+    # The October answers: an older activity ended by a start, the stream warning.
+    "tests/test_answers.py",
 )
 TARGETS: dict[str, tuple[str, ...]] = {
     "custom_components/activitysmith/client/http.py": CLIENT_TESTS,
