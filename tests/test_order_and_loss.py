@@ -266,6 +266,9 @@ async def test_a_queued_update_rejected_later_shows_as_failed_not_as_sent(
     assert "bad value" in attributes["error"]
     # No action waits for a queued request: the log is where its failure is told.
     assert "Queued PUT of stream washer failed" in caplog.text
+    # The failed change waits no more: a partial update builds on what the phone shows.
+    publisher = loaded_entry.runtime_data.publisher
+    assert publisher.latest_content("washer")["percentage"] == 10
 
 
 async def test_an_update_dropped_at_unload_does_not_show_as_queued_after_reload(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from custom_components.activitysmith.const import DOMAIN
 from .conftest import (
     ACTIVITY_ID,
     EXAMPLE_CONTENT,
+    START_RESPONSE,
     act,
     mock_key_check,
     setup_integration,
@@ -201,3 +203,37 @@ async def test_the_live_activity_icon_is_shown_as_symbol_not_as_the_entity_icon(
         "door.left.hand.open",
         "red",
     )
+
+
+async def test_a_change_is_saved_a_second_later_not_sooner(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    lifecycle_api: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Changes within a second are one write, made a second after the first (real time)."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.activities"
+    hass_storage.pop(key, None)
+    await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
+    await asyncio.sleep(0.6)
+    assert key not in hass_storage
+    await asyncio.sleep(0.8)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"]["current"] == START_RESPONSE["activity_id"]
+
+
+async def test_an_answer_after_the_entry_was_removed_writes_nothing_back(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    lifecycle_api: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """A late answer is not recorded, so the deleted store does not come back."""
+    tracker = loaded_entry.runtime_data.activities
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.activities"
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    tracker.started({"title": "Late", "type": "alert", "message": "m"}, START_RESPONSE)
+    await asyncio.sleep(1.2)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
