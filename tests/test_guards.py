@@ -203,7 +203,7 @@ async def test_a_tracked_entity_without_channels_never_sends_an_empty_list(
     hass.states.async_set("input_boolean.alarm", "off")
     await hass.async_block_till_done(wait_background_tasks=True)
     await loaded_entry.runtime_data.client.async_wait_for_streams()
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
     for body in server.sent():
         assert body is not None
         assert "channels" not in body

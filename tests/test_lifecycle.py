@@ -215,7 +215,7 @@ async def test_removing_a_tracked_entity_leaves_no_sensor_behind(
     if restart:
         assert await hass.config_entries.async_reload(loaded_entry.entry_id)
         await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
     assert stream_sensors(hass, loaded_entry) == []
     assert not [
         key
@@ -453,10 +453,10 @@ async def test_switching_off_while_the_first_start_is_on_the_wire_ends_it(
         blocking=True,
     )
     await hass.async_block_till_done()
-    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert server.methods() == ["PUT"]
     server.gate.set()
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
     assert not server.running
     assert hass.states.get("sensor.alarm_live_activity").attributes["status"] == "ended"
 
@@ -487,7 +487,7 @@ async def test_removing_a_tracked_entity_whose_start_is_in_flight_ends_it(
     else:
         await asyncio.sleep(0.3)  # the budget's pause ends
     await settle(hass, loaded_entry)
-    methods = [method for method, _, _ in server.received]
+    methods = server.methods()
     assert methods[-1] == "DELETE"
     assert not server.running
     assert stream_sensors(hass, loaded_entry) == []
@@ -537,7 +537,7 @@ async def test_a_queued_start_refused_for_the_limit_is_retried(
         assert not server.running
         await until(lambda: len(server.received) == 2)
         await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "PUT"]
+    assert server.methods() == ["PUT", "PUT"]
     assert server.running
 
 
@@ -560,10 +560,10 @@ async def test_the_show_template_follows_the_entities_it_reads(
         when={"show_template": "{{ is_state('input_boolean.guest_mode', 'off') }}"},
     )
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert server.methods() == ["PUT"]
     hass.states.async_set("input_boolean.guest_mode", "on")
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
 
 
 async def test_a_field_failing_because_of_another_entity_recovers_with_it(
@@ -670,7 +670,7 @@ async def test_an_end_whose_final_content_fails_still_ends_the_activity(
     await settle(hass, loaded_entry)
     hass.states.async_set("binary_sensor.door", "off", {"device_class": "door"})
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
     assert "content_state" not in (server.sent("DELETE")[0] or {})
     sensor = hass.states.get("sensor.door_live_activity")
     assert sensor.attributes["status"] == "ended"
@@ -694,7 +694,7 @@ async def test_a_state_that_neither_shows_nor_ends_holds_the_phone(
     await settle(hass, loaded_entry)
     hass.states.async_set("vacuum.robot", "error")
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert server.methods() == ["PUT"]
     assert server.running
 
 
@@ -810,10 +810,10 @@ async def test_a_tracked_entity_removed_while_unloaded_is_ended_at_the_next_star
     await hass.async_block_till_done()
     hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
     await hass.async_block_till_done()
-    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert server.methods() == ["PUT"]
     assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
     assert not server.running
     assert not [
         key
@@ -839,5 +839,5 @@ async def test_an_end_refused_for_a_tracked_entity_removed_while_unloaded_is_log
     server.failures = [{"status": 400, "json": {"error": "Bad", "message": "no"}}]
     assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
     assert "Could not end the stream of a removed tracked entity" in caplog.text

@@ -125,7 +125,7 @@ async def test_an_alert_starts_updates_and_ends_with_the_entity(
     for state in ("on", "unavailable", "on", "off", "unknown"):
         hass.states.async_set("input_boolean.alarm", state)
         await settle(hass, loaded_entry)
-    methods = [method for method, _, _ in server.received]
+    methods = server.methods()
     assert methods == ["PUT", "DELETE"]
     [end] = server.sent("DELETE")
     assert end["content_state"]["message"] == "Off"
@@ -179,7 +179,7 @@ async def test_a_timer_counts_down_pauses_resumes_and_ends(
         True,
     )
     assert (paused["duration_seconds"], paused["is_running"]) == (270, False)
-    assert [method for method, _, _ in server.received] == ["PUT", "PUT", "DELETE"]
+    assert server.methods() == ["PUT", "PUT", "DELETE"]
 
 
 async def test_template_fields_follow_every_entity_they_read(
@@ -255,7 +255,7 @@ async def test_the_switch_pauses_mirroring_and_resumes_it(
     hass.states.async_set("sensor.battery", "50", {"unit_of_measurement": "%"})
     await settle(hass, loaded_entry)
     assert hass.states.get(switch).state == "off"
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": switch}, blocking=True
     )
@@ -314,7 +314,7 @@ async def test_a_restart_reconciles_the_phone_with_the_entity(
     hass.states.async_set("input_boolean.alarm", "on" if shown_after_restart else "off")
     assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await settle(hass, loaded_entry)
-    methods = [method for method, _, _ in server.received]
+    methods = server.methods()
     assert methods == ["PUT", "PUT" if shown_after_restart else "DELETE"]
 
 
@@ -467,7 +467,7 @@ async def test_a_start_refused_for_the_activity_limit_is_retried_once_a_slot_fre
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "PUT"]
+    assert server.methods() == ["PUT", "PUT"]
     assert server.running
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     freezer.tick(timedelta(seconds=61))
@@ -513,7 +513,7 @@ async def test_a_state_change_that_changes_no_field_still_ends_the_activity(
     await settle(hass, loaded_entry)
     hass.states.async_set("input_boolean.alarm", "off")
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "DELETE"]
+    assert server.methods() == ["PUT", "DELETE"]
 
 
 async def test_switching_mirroring_off_clears_the_error_on_the_sensor(
@@ -557,7 +557,7 @@ async def test_a_start_refused_for_the_activity_limit_is_retried_after_one_minut
     freezer.tick(timedelta(seconds=1))
     async_fire_time_changed(hass)
     await settle(hass, loaded_entry)
-    assert [method for method, _, _ in server.received] == ["PUT", "PUT"]
+    assert server.methods() == ["PUT", "PUT"]
 
 
 async def test_a_start_refused_for_another_reason_is_not_retried(
@@ -613,7 +613,7 @@ async def test_a_registry_change_that_keeps_the_entity_id_changes_nothing(
     entity_registry.async_update_entity(entity.entity_id, name="Pool pump")
     await settle(hass, loaded_entry)
     assert loaded_entry.subentries[subentry_id].data["entity_id"] == entity.entity_id
-    assert [method for method, _, _ in server.received] == ["PUT"]
+    assert server.methods() == ["PUT"]
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
 
 

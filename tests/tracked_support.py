@@ -67,6 +67,10 @@ class StreamServer:
             method, url, json=stream_answer(operation, f"act-{key}", key)
         )
 
+    def methods(self) -> list[str]:
+        """The method of each request received, in order."""
+        return [method for method, _, _ in self.received]
+
     def sent(self, method: str | None = None) -> list[dict[str, Any] | None]:
         """The bodies received, of one method or all."""
         return [body for m, _, body in self.received if method in (None, m)]
