@@ -1,5 +1,8 @@
 """Names shared by several modules of the ActivitySmith integration."""
 
+from __future__ import annotations
+
+import enum
 from typing import Final
 
 DOMAIN: Final = "activitysmith"
@@ -18,3 +21,31 @@ MAX_MIN_INTERVAL: Final = 3600
 # Unique-id keys of the activity sensors (after the entry id), which actions resolve.
 LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"
 STREAM_SENSOR_PREFIX: Final = "stream_"
+
+# How much a Live Activity matters when the phone's few slots are full (see slots.py).
+ATTR_PRIORITY: Final = "priority"
+
+
+class Priority(enum.IntEnum):
+    """A Live Activity's priority: a higher one may take the slot of a lower one."""
+
+    LOW = 0
+    NORMAL = 1
+    HIGH = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        """The name users write and the translations key ("low", "critical")."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> Priority:
+        """A level from its name; ValueError for anything else."""
+        try:
+            return cls[value.upper()]
+        except KeyError:
+            raise ValueError(value) from None
+
+
+PRIORITY_NAMES: Final = tuple(level.label for level in Priority)

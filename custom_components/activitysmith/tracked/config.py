@@ -21,7 +21,7 @@ from homeassistant.helpers.translation import async_translate_state
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
-from ..const import ATTR_AUTO_DISMISS_MINUTES, DOMAIN
+from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_PRIORITY, DOMAIN, Priority
 
 SUBENTRY_TYPE: Final = "tracked_entity"
 CONF_ENTITY_ID: Final = "entity_id"
@@ -35,6 +35,7 @@ CONF_BUTTON_TITLE: Final = "button_title"
 CONF_BUTTON_ACTION: Final = "button_action"
 CONF_ENABLED: Final = "enabled"
 CONF_MIN_INTERVAL: Final = "min_interval"
+CONF_PRIORITY: Final = ATTR_PRIORITY
 
 
 def tracked_subentries(entry: ConfigEntry[Any]) -> dict[str, ConfigSubentry]:
@@ -95,6 +96,8 @@ class TrackedConfig:
     button: tuple[str, str] | None = None
     # The least seconds between two updates; None: the client's default.
     min_interval: float | None = None
+    # Which activity keeps a slot on the phone when there are too many (slots.py).
+    priority: Priority = Priority.NORMAL
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> TrackedConfig:
@@ -119,7 +122,16 @@ class TrackedConfig:
                 if data.get(CONF_MIN_INTERVAL) is not None
                 else None
             ),
+            priority=_priority(data.get(CONF_PRIORITY)),
         )
+
+
+def _priority(value: object) -> Priority:
+    """A stored priority; normal for a missing or unknown one (a newer version's)."""
+    try:
+        return Priority.parse(str(value))
+    except ValueError:
+        return Priority.NORMAL
 
 
 def variables_for(hass: HomeAssistant, state: State) -> dict[str, Any]:
