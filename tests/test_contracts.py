@@ -106,7 +106,7 @@ PUSH_CONTENT_FIELDS = {
 }
 ACTIONS = {
     "start_live_activity": LIVE_ACTIVITY_FIELDS
-    | {"alert", "channels"}
+    | {"alert", "channels", "recipients", "presence"}
     | HISTORY_FIELDS,
     "update_live_activity": LIVE_ACTIVITY_FIELDS
     | {"activity_id", "entity_id"}
@@ -115,13 +115,13 @@ ACTIONS = {
     | {"activity_id", "entity_id", "auto_dismiss_minutes"}
     | HISTORY_FIELDS,
     "stream_live_activity": LIVE_ACTIVITY_FIELDS
-    | {"alert", "channels", "stream_key", "min_interval"}
+    | {"alert", "channels", "stream_key", "min_interval", "recipients", "presence"}
     | HISTORY_FIELDS,
     "end_live_activity_stream": LIVE_ACTIVITY_FIELDS
     | {"alert", "stream_key", "auto_dismiss_minutes", "auto_dismiss_seconds"}
     | HISTORY_FIELDS,
     "send_push_notification": PUSH_CONTENT_FIELDS
-    | {"channels", "interruption_level", "sound"},
+    | {"channels", "interruption_level", "sound", "recipients", "presence"},
     "replace_push_notification": PUSH_CONTENT_FIELDS | {"notification_id"},
     "set_badge_count": {"badge", "channels", "config_entry_id"},
     "update_metric_value": {"config_entry_id", "key", "timestamp", "value"},

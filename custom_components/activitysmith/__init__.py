@@ -13,6 +13,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
 from .client import (
@@ -29,6 +30,7 @@ from .models import (
     key_hash,
 )
 from .publisher import StreamPublisher
+from .recipient_issues import check_people, follow_people, prune_removed
 from .services import async_setup_services
 from .store import async_remove_tracker, async_tracker_for
 from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
@@ -108,12 +110,15 @@ async def async_setup_entry(
         hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    prune_removed(hass, entry)
     await tracked.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
     # (which would drop queued changes). A new key (reauth, reconfigure) reloads.
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     entry.async_on_unload(tracked.async_follow_registry())
     entry.async_on_unload(tracked.async_follow_presses())
+    entry.async_on_unload(follow_people(hass, entry))
+    entry.async_on_unload(async_at_started(hass, partial(check_people, entry=entry)))
     return True
 
 
@@ -125,6 +130,8 @@ async def _async_entry_updated(
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     data.buttons.async_register()  # a rotated webhook id
+    prune_removed(hass, entry)  # a removed recipient: out of the tracked entities
+    check_people(hass, entry)
     await data.tracked.async_sync()
     async_dispatcher_send(hass, signal_subentries(entry.entry_id))
 

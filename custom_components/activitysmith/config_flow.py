@@ -30,6 +30,8 @@ import voluptuous as vol
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
 from .models import create_client, key_hash
+from .recipient_flow import RecipientFlow
+from .recipients import SUBENTRY_TYPE as RECIPIENT
 from .tracked.config import SUBENTRY_TYPE
 from .tracked.flow import TrackedEntityFlow
 from .webhook import CONF_WEBHOOK_ID, delete_cloudhook, new_credentials
@@ -67,8 +69,8 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Entities to mirror on the Lock Screen, one subentry each."""
-        return {SUBENTRY_TYPE: TrackedEntityFlow}
+        """Entities to mirror on the Lock Screen, and recipients: one subentry each."""
+        return {SUBENTRY_TYPE: TrackedEntityFlow, RECIPIENT: RecipientFlow}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

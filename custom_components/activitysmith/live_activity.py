@@ -23,21 +23,31 @@ from .const import (
 from .content import Phase
 from .failures import call_api, clear_limit_issue
 from .models import ActivitySmithConfigEntry
+from .recipient_issues import call_api_for
+from .recipients import delivery_for
 from .records import ActivityRecord
 
 
 async def start_live_activity(call: ServiceCall) -> ServiceResponse:
-    """Start a Live Activity; it becomes the one the activity sensor shows."""
+    """Start a Live Activity; it becomes the one the activity sensor shows.
+
+    Its recipients are resolved now, for the whole activity (updates take none).
+    """
     entry = entry_for(call)
     data = entry.runtime_data  # kept: an unload while this waits must not lose it
     content_state = content.content_of(call.data)
     content_state = content.validate(content_state, "start", call.data)
-    request = await data.buttons.async_resolve(call.data)
+    action_data, delivery = delivery_for(call.hass, entry, call.data)
+    if delivery is not None and not delivery.sent:
+        return delivery.not_sent()
+    request = await data.buttons.async_resolve(action_data)
     body = content.request_body(content_state, request, channels_key="target")
-    response = await call_api(call.hass, entry, data.client.start_live_activity(body))
+    response = await call_api_for(
+        call.hass, entry, delivery, data.client.start_live_activity(body)
+    )
     clear_limit_issue(call.hass, entry)
     data.activities.started(content_state, response)
-    return response
+    return response if delivery is None else {**response, "sent": True}
 
 
 async def update_live_activity(call: ServiceCall) -> ServiceResponse:

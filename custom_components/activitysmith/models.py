@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import hashlib
 
 from homeassistant.config_entries import ConfigEntry
@@ -13,6 +13,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .client import ActivitySmithClient, RequestBudget
 from .const import DOMAIN, VERSION
 from .publisher import StreamPublisher
+from .recipients import Delivery
 from .store import ActivityTracker
 from .tracked.manager import TrackedEntities
 from .webhook import ButtonPresses
@@ -33,6 +34,8 @@ class ActivitySmithData:
     buttons: ButtonPresses
     publisher: StreamPublisher
     tracked: TrackedEntities
+    # Per stream key: the recipients a running stream started with (fixed till it ends).
+    recipient_runs: dict[str, Delivery] = field(default_factory=dict)
 
 
 def key_hash(api_key: str) -> str:

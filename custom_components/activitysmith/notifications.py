@@ -16,6 +16,8 @@ from homeassistant.util import dt as dt_util
 from .actions import entry_for
 from .const import DOMAIN
 from .failures import call_api
+from .recipient_issues import call_api_for
+from .recipients import delivery_for
 from .validators import target_of
 
 # What a replacement takes: a push's content, neither its delivery nor its target.
@@ -41,13 +43,21 @@ def push_notification_body(
 async def send_push_notification(call: ServiceCall) -> ServiceResponse:
     """Send a push notification to the phones in the key's scope (or channels).
 
-    The answer's `notification_id` names it for `replace_push_notification`.
+    With recipients, to their channels after the presence filter; when it leaves
+    nobody, nothing is sent and the answer says so. The answer's `notification_id`
+    names it for `replace_push_notification`.
     """
     entry = entry_for(call)
-    request = await entry.runtime_data.buttons.async_resolve(call.data)
+    data, delivery = delivery_for(call.hass, entry, call.data)
+    if delivery is not None and not delivery.sent:
+        return delivery.not_sent()
+    request = await entry.runtime_data.buttons.async_resolve(data)
     body = push_notification_body(request)
     client = entry.runtime_data.client
-    return await call_api(call.hass, entry, client.send_push_notification(body))
+    answer = await call_api_for(
+        call.hass, entry, delivery, client.send_push_notification(body)
+    )
+    return answer if delivery is None else {**answer, "sent": True}
 
 
 async def replace_push_notification(call: ServiceCall) -> ServiceResponse:

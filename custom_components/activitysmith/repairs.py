@@ -1,4 +1,7 @@
-"""Repairs: a tracked entity whose entity was deleted can be removed in one click."""
+"""Repairs: a tracked entity whose entity was deleted can be removed in one click.
+
+A tracked entity whose recipients were all removed is fixed in `recipient_issues`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from homeassistant.components.repairs import (
 )
 from homeassistant.core import HomeAssistant
 
+from .recipient_issues import REMOVED_ISSUE, SendToEveryoneFlow
 from .tracked.config import CONF_ENTITY_ID
 from .tracked.manager import entity_exists
 
@@ -43,6 +47,8 @@ class RemoveTrackedEntityFlow(ConfirmRepairFlow):
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The flow that fixes a missing tracked entity."""
+    """The flow that fixes a missing tracked entity, or one whose recipients are gone."""
     data = data or {}
+    if issue_id.startswith(REMOVED_ISSUE):
+        return SendToEveryoneFlow(str(data["entry_id"]), str(data["subentry_id"]))
     return RemoveTrackedEntityFlow(str(data["entry_id"]), str(data["subentry_id"]))

@@ -26,6 +26,7 @@ from .const import (
     MAX_MIN_INTERVAL,
 )
 from .content import FIELDS, MAX_CHANGE_TAGS, REQUEST_FIELDS
+from .recipients import ATTR_PRESENCE, ATTR_RECIPIENTS, PRESENCE_NAMES
 from .validators import (
     CHANNELS,
     HTTPS_URL,
@@ -117,9 +118,17 @@ CHANGE_HISTORY: Final = {
     vol.Optional("metadata"): metadata,
 }
 
+# Who gets it: recipients of the entry (their channels), filtered by presence.
+RECIPIENTS: Final = {
+    vol.Optional(ATTR_RECIPIENTS): vol.All(
+        cv.ensure_list, [NON_EMPTY_TEXT], vol.Length(min=1)
+    ),
+    vol.Optional(ATTR_PRESENCE): vol.In(PRESENCE_NAMES),
+}
 START_LIVE_ACTIVITY: Final = live_activity_schema(
     required=frozenset({"title", "type"}),
     request=(*BUTTONS, "alert", "channels", *HISTORY),
+    extra=RECIPIENTS,
 )
 UPDATE_LIVE_ACTIVITY: Final = live_activity_schema(
     request=BUTTONS, extra={**TARGET, **CHANGE_HISTORY}
@@ -133,7 +142,7 @@ MIN_INTERVAL: Final = {
 }
 STREAM_LIVE_ACTIVITY: Final = live_activity_schema(
     request=(*BUTTONS, "alert", "channels", *HISTORY),
-    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **MIN_INTERVAL},
+    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **MIN_INTERVAL, **RECIPIENTS},
 )
 END_LIVE_ACTIVITY_STREAM: Final = live_activity_schema(
     request=(*BUTTONS, "alert", *HISTORY),
@@ -162,6 +171,7 @@ SEND_PUSH_NOTIFICATION: Final = action_schema(
         vol.Optional("interruption_level"): vol.In(INTERRUPTION_LEVELS),
         vol.Optional("sound"): cv.string,
         vol.Optional("channels"): CHANNELS,
+        **RECIPIENTS,
     }
 )
 # Replaces a sent push in place, silently, for the same recipients.

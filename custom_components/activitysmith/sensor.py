@@ -197,6 +197,8 @@ class TrackedSensor(StreamSensor):
             attributes["entity_id"] = tracked.config.entity_id
             if tracked.error is not None:
                 attributes["error"] = tracked.error
+            if tracked.not_sent is not None:
+                attributes["not_sent"] = tracked.not_sent
         return attributes
 
     async def async_added_to_hass(self) -> None:

@@ -17,26 +17,49 @@ from .actions import entry_for
 from .client import ActivitySmithError
 from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS, ATTR_STREAM_KEY
 from .failures import translated
+from .recipient_issues import reached, translated_for
+from .recipients import stream_delivery
 
 
 async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
-    """Send the latest state of a stream; ActivitySmith starts, updates or rotates it."""
-    publisher = entry_for(call).runtime_data.publisher
+    """Send the latest state of a stream; ActivitySmith starts, updates or rotates it.
+
+    Recipients are resolved when the stream starts and kept until it ends.
+    """
+    entry = entry_for(call)
+    data = entry.runtime_data
+    publisher = data.publisher
     stream_key: str = call.data[ATTR_STREAM_KEY]
     last = publisher.latest_content(stream_key)
     content_state = content.merge(last, content.content_of(call.data))
     phase: content.Phase = "start" if last is None else "update"
     content_state = content.validate(content_state, phase, call.data)
+    request, delivery = stream_delivery(
+        call.hass,
+        entry,
+        call.data,
+        data.recipient_runs,
+        stream_key=stream_key,
+        running=publisher.running(stream_key),
+    )
+    if delivery is not None and not delivery.sent:
+        return delivery.not_sent()
     try:
-        return await publisher.send(stream_key, content_state, call.data)
+        response = await publisher.send(stream_key, content_state, request)
     except ActivitySmithError as err:
-        raise translated(err) from err
+        raise translated_for(call.hass, entry, delivery, err) from err
+    if delivery is None:
+        return response
+    reached(call.hass, entry, delivery)
+    return {**response, "sent": True}
 
 
 async def end_live_activity_stream(call: ServiceCall) -> ServiceResponse:
     """End a stream, optionally with a final state; an unknown stream is reported."""
-    publisher = entry_for(call).runtime_data.publisher
+    data = entry_for(call).runtime_data
+    publisher = data.publisher
     stream_key: str = call.data[ATTR_STREAM_KEY]
+    data.recipient_runs.pop(stream_key, None)
     final = content.content_of(call.data)
     wants_content = bool(final) or any(
         name in call.data

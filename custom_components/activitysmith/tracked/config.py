@@ -36,6 +36,8 @@ CONF_BUTTON_ACTION: Final = "button_action"
 CONF_ENABLED: Final = "enabled"
 CONF_MIN_INTERVAL: Final = "min_interval"
 CONF_PRIORITY: Final = ATTR_PRIORITY
+CONF_RECIPIENTS: Final = "recipients"
+CONF_PRESENCE: Final = "presence"
 
 
 def tracked_subentries(entry: ConfigEntry[Any]) -> dict[str, ConfigSubentry]:
@@ -98,6 +100,9 @@ class TrackedConfig:
     min_interval: float | None = None
     # Which activity keeps a slot on the phone when there are too many (slots.py).
     priority: Priority = Priority.NORMAL
+    # Recipient subentry ids and the presence filter (recipients.py); none: channels.
+    recipients: tuple[str, ...] = ()
+    presence: str = "anyone"
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> TrackedConfig:
@@ -123,6 +128,8 @@ class TrackedConfig:
                 else None
             ),
             priority=_priority(data.get(CONF_PRIORITY)),
+            recipients=tuple(data.get(CONF_RECIPIENTS) or ()),
+            presence=str(data.get(CONF_PRESENCE) or "anyone"),
         )
 
 

@@ -44,6 +44,8 @@ from ..client import ActivitySmithError, ActivitySmithLiveActivityLimitError
 from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
+from ..recipient_issues import failed, reached
+from ..recipients import Delivery, Presence, recipients_of, resolve
 from .config import (
     CONF_CHANNELS,
     Decision,
@@ -88,6 +90,9 @@ class TrackedEntity:
         self.stream_key = stream_key_for(subentry.subentry_id)
         self.error: str | None = None
         self.decision: Decision | None = None
+        # Why nothing was sent although recipients were chosen (nobody home...).
+        self.not_sent: str | None = None
+        self._delivery: Delivery | None = None
         self._variables = LiveVariables(hass, self.config.entity_id)
         self._templates = {
             name: Template(text, hass) for name, text in self.config.fields.items()
@@ -115,9 +120,16 @@ class TrackedEntity:
     @callback
     def async_start(self) -> None:
         """Follow the entity and what its templates read; bring the phone in line."""
+        # The people of its recipients too: a run nobody could get may start now.
+        known = recipients_of(self._entry)
+        people = [
+            person
+            for rid in self.config.recipients
+            if rid in known and (person := known[rid].person)
+        ]
         self._unsubscribe.append(
             async_track_state_change_event(
-                self._hass, [self.config.entity_id], self._entity_changed
+                self._hass, [self.config.entity_id, *people], self._entity_changed
             )
         )
         templates = [*self._templates.values()]
@@ -272,6 +284,10 @@ class TrackedEntity:
         request: dict[str, Any] = {}
         if self.config.channels:
             request[CONF_CHANNELS] = list(self.config.channels)
+        if self.config.recipients and decision is Decision.SHOW:
+            if (delivery := self._recipients()) is None:
+                return  # nobody to send to: recorded on the sensor, not an error
+            request[CONF_CHANNELS] = list(delivery.channels)
         if self.config.min_interval is not None:
             request[ATTR_MIN_INTERVAL] = self.config.min_interval
         if (button := self._button()) is not None:
@@ -281,6 +297,8 @@ class TrackedEntity:
                 await self._publisher.send(
                     self.stream_key, content_state, request, buttons_optional=True
                 )
+                if self._delivery is not None:
+                    reached(self._hass, self._entry, self._delivery)
             else:
                 request[ATTR_AUTO_DISMISS_MINUTES] = self.config.auto_dismiss_minutes
                 await self._publisher.end(
@@ -296,6 +314,8 @@ class TrackedEntity:
     @callback
     def _request_failed(self, err: ActivitySmithError) -> None:
         """A request of this stream failed, sent now or from the queue."""
+        if self._delivery is not None and self.config.recipients:
+            failed(self._hass, self._entry, self._delivery, err)
         if isinstance(err, ActivitySmithLiveActivityLimitError) and not self._stopped:
             # Tried again when a slot may have freed, in order, never twice.
             self._reconciled = False
@@ -304,6 +324,25 @@ class TrackedEntity:
             self._cancel_retry = async_call_later(
                 self._hass, LIMIT_RETRY, self.async_schedule_refresh
             )
+
+    def _recipients(self) -> Delivery | None:
+        """The run's recipients: resolved when it starts, kept while it runs.
+
+        A run already going when this copy started (a restart, a change) goes on to
+        every chosen recipient, whatever presence: it is on their phones already.
+        """
+        if self._delivery is None or not self._delivery.sent or not self.running:
+            presence = Presence.ANYONE if self.running else self.config.presence
+            self._delivery = resolve(
+                self._hass, self._entry, self.config.recipients, presence, strict=False
+            )
+        nobody = None if self._delivery.sent else str(self._delivery.nobody)
+        if nobody != self.not_sent:
+            self.not_sent = nobody
+            async_dispatcher_send(
+                self._hass, signal_tracked(self._entry.entry_id, self.subentry_id)
+            )
+        return self._delivery if self._delivery.sent else None
 
     def _button(self) -> dict[str, str] | None:
         """The activity's home_assistant button (left out if it cannot reach home).
@@ -355,5 +394,6 @@ class TrackedEntity:
             "stream_key": self.stream_key,
             "decision": self.decision,
             "error": self.error,
+            "not_sent": self.not_sent,
             "running": self.running,
         }

@@ -28,6 +28,7 @@ import voluptuous as vol
 
 from ..const import ATTR_AUTO_DISMISS_MINUTES, MAX_MIN_INTERVAL
 from ..content import ACTIVITY_TYPES, COLORS
+from ..recipient_flow import recipient_errors, recipient_fields
 from ..validators import HOME_ASSISTANT_BUTTON
 from .config import (
     CONF_BUTTON_ACTION,
@@ -150,7 +151,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = _template_errors(user_input, (CONF_SHOW_TEMPLATE,))
-            errors |= _button_errors(user_input)
+            errors |= _button_errors(user_input) | recipient_errors(user_input)
             if not errors:
                 self._data.update(user_input)
                 self._data[ATTR_AUTO_DISMISS_MINUTES] = int(
@@ -183,6 +184,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
                 vol.Optional(CONF_CHANNELS): TextSelector(
                     TextSelectorConfig(multiple=True)
                 ),
+                **recipient_fields(self._get_entry()),
                 vol.Optional(CONF_MIN_INTERVAL): NumberSelector(
                     NumberSelectorConfig(
                         min=0,
