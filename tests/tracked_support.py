@@ -104,7 +104,7 @@ async def add_tracked(
     return next(
         subentry_id
         for subentry_id, subentry in entry.subentries.items()
-        if subentry.data["entity_id"] == entity_id
+        if subentry.data.get("entity_id") == entity_id
     )
 
 

@@ -70,6 +70,7 @@ class StreamPublisher:
         # Per stream key: the method of the last request issued (sent or queued).
         self._last_method: dict[str, str] = {}
         self._failure_listeners: dict[str, FailureListener] = {}
+        self._answer_listeners: dict[str, Callable[[], None]] = {}
         # Streams to forget once their end is answered (a removed tracked entity).
         self._forget_when_ended: set[str] = set()
         client.on_stream_result = self._record_queued
@@ -88,13 +89,13 @@ class StreamPublisher:
         self, stream_key: str, listener: FailureListener
     ) -> Callable[[], None]:
         """Tell `listener` of every failed request of the stream, sent now or queued."""
-        self._failure_listeners[stream_key] = listener
+        return _listen(self._failure_listeners, stream_key, listener)
 
-        def remove() -> None:
-            if self._failure_listeners.get(stream_key) is listener:
-                del self._failure_listeners[stream_key]
-
-        return remove
+    def listen_answers(
+        self, stream_key: str, listener: Callable[[], None]
+    ) -> Callable[[], None]:
+        """Tell `listener` of every accepted update of the stream, now or queued."""
+        return _listen(self._answer_listeners, stream_key, listener)
 
     async def send(
         self,
@@ -213,6 +214,8 @@ class StreamPublisher:
         self, stream_key: str, content_state: dict[str, Any], response: JsonObject
     ) -> None:
         self._on_answered()
+        if (listener := self._answer_listeners.get(stream_key)) is not None:
+            listener()
         if response.get("operation") in ("started", "rotated"):
             self._on_started()
         self._activities.stream_reconciled(stream_key, content_state, response)
@@ -231,3 +234,16 @@ class StreamPublisher:
         self._forget_when_ended.discard(stream_key)
         self._last_method.pop(stream_key, None)
         self._activities.forget_stream(stream_key)
+
+
+def _listen[T](
+    listeners: dict[str, T], stream_key: str, listener: T
+) -> Callable[[], None]:
+    """Set the stream's listener in `listeners`; return what removes it."""
+    listeners[stream_key] = listener
+
+    def remove() -> None:
+        if listeners.get(stream_key) is listener:
+            del listeners[stream_key]
+
+    return remove

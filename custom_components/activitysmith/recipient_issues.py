@@ -135,13 +135,21 @@ async def call_api_for(
 
 
 @callback
-def check_people(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-    """Raise or withdraw the repair of each recipient whose person entity is gone."""
+def check_people(
+    hass: HomeAssistant, entry: ConfigEntry[Any], removed: str | None = None
+) -> None:
+    """Raise or withdraw the repair of each recipient whose person entity is gone.
+
+    `removed` was just deleted from the registry (its state may linger a moment).
+    """
     registry = er.async_get(hass)
     for recipient in recipients_of(entry).values():
         issue_id = f"{PERSON_ISSUE}_{recipient.subentry_id}"
         person = recipient.person
-        if person is None or registry.async_get(person) or hass.states.get(person):
+        if person is None or (
+            person != removed
+            and (registry.async_get(person) or hass.states.get(person))
+        ):
             ir.async_delete_issue(hass, DOMAIN, issue_id)
             continue
         ir.async_create_issue(
@@ -221,11 +229,9 @@ def follow_people(hass: HomeAssistant, entry: ConfigEntry[Any]) -> Callable[[], 
 
     @callback
     def changed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-        if event.data["entity_id"].startswith("person.") and event.data["action"] in (
-            "create",
-            "remove",
-            "update",
-        ):
-            check_people(hass, entry)
+        change = event.data
+        if change["entity_id"].startswith("person."):
+            removed = change["entity_id"] if change["action"] == "remove" else None
+            check_people(hass, entry, removed)
 
     return hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, changed)

@@ -50,7 +50,8 @@ async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
         raise translated_for(call.hass, entry, delivery, err) from err
     if delivery is None:
         return response
-    reached(call.hass, entry, delivery)
+    if not response.get("queued"):  # a queued one may still fail
+        reached(call.hass, entry, delivery)
     return {**response, "sent": True}
 
 

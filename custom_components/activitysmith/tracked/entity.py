@@ -148,6 +148,9 @@ class TrackedEntity:
         self._unsubscribe.append(
             self._publisher.listen_failures(self.stream_key, self._request_failed)
         )
+        self._unsubscribe.append(
+            self._publisher.listen_answers(self.stream_key, self._request_answered)
+        )
         self.async_schedule_refresh()
 
     @callback
@@ -297,8 +300,6 @@ class TrackedEntity:
                 await self._publisher.send(
                     self.stream_key, content_state, request, buttons_optional=True
                 )
-                if self._delivery is not None:
-                    reached(self._hass, self._entry, self._delivery)
             else:
                 request[ATTR_AUTO_DISMISS_MINUTES] = self.config.auto_dismiss_minutes
                 await self._publisher.end(
@@ -310,6 +311,12 @@ class TrackedEntity:
                 self.config.entity_id,
                 message_of(self._hass, translated(err)),
             )
+
+    @callback
+    def _request_answered(self) -> None:
+        """An update reached its recipients: their channels' repairs no longer apply."""
+        if self._delivery is not None and self.config.recipients:
+            reached(self._hass, self._entry, self._delivery)
 
     @callback
     def _request_failed(self, err: ActivitySmithError) -> None:
