@@ -44,6 +44,7 @@ from custom_components.activitysmith.client.budget import RequestBudget
 from custom_components.activitysmith.webhook import CONF_WEBHOOK_ID
 
 from .conftest import stream_answer
+from .recipients_support import household
 
 REPO = Path(__file__).parent.parent
 BLUEPRINTS = REPO / "blueprints" / "automation" / "activitysmith"
@@ -706,6 +707,53 @@ async def test_door_left_open_without_a_button(
 
 CAMERA = "camera.front_door"
 PICTURE = f"/api/camera_proxy/{CAMERA}?token=0123abcd"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_door_left_open_only_to_the_recipients_who_are_home(
+    hass: HomeAssistant,
+    api: AiohttpClientMocker,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    caplog: pytest.LogCaptureFixture,
+    clock: Clock,
+) -> None:
+    """ "Only people who are home": Anna's channels while Ben is away; nobody home
+    sends nothing at all (never the whole key)."""
+    ids = await household(hass, loaded_entry)
+    devices = {
+        identifier: device.id
+        for device in dr.async_entries_for_config_entry(
+            device_registry, loaded_entry.entry_id
+        )
+        for _, identifier in device.identifiers
+    }
+    door = "binary_sensor.front_door"
+    await set_state(hass, door, "off", device_class="door")
+    await use_blueprint(
+        hass,
+        "door_left_open.yaml",
+        "Front door left open",
+        {
+            "door": door,
+            "open_minutes": 1,
+            "stream_key": "front",
+            "button_title": "",
+            "recipients": [devices[ids["anna"]], devices[ids["ben"]]],
+            "only_home": True,
+        },
+    )
+    await set_state(hass, door, "on")
+    await clock.wait(minutes=1)
+    [(method, url, body)] = requests(api)
+    assert (method, url) == ("PUT", STREAM_URL + "front")
+    assert body["channels"] == ["family", "anna"]
+    await set_state(hass, door, "off")
+    hass.states.async_set("person.anna", "not_home")
+    await set_state(hass, door, "on")
+    await clock.wait(minutes=1)
+    assert [method for method, _, _ in requests(api)] == ["PUT", "DELETE"]
+    assert errors_in(caplog) == []
 
 
 @pytest.mark.usefixtures("loaded_entry")
