@@ -234,35 +234,3 @@ def delivery_for(
     if delivery.sent:
         request[CONF_CHANNELS] = list(delivery.channels)
     return request, delivery
-
-
-def stream_delivery(
-    hass: HomeAssistant,
-    entry: ConfigEntry[Any],
-    data: Mapping[str, Any],
-    runs: dict[str, Delivery],
-    *,
-    stream_key: str,
-    running: bool,
-) -> tuple[dict[str, Any], Delivery | None]:
-    """`delivery_for` a stream: its recipients are fixed while it runs.
-
-    A running stream that started with recipients keeps their channels for every
-    update (a rotation must not reach the whole key), whoever comes or goes;
-    `runs` remembers them by stream key until the stream stops.
-    """
-    asked(data)
-    fixed = runs.get(stream_key) if running else None
-    if fixed is not None and CONF_CHANNELS not in data:
-        request = {
-            key: value
-            for key, value in data.items()
-            if key not in (ATTR_RECIPIENTS, ATTR_PRESENCE)
-        }
-        return request | {CONF_CHANNELS: list(fixed.channels)}, fixed
-    request, delivery = delivery_for(hass, entry, data)
-    if delivery is None:
-        runs.pop(stream_key, None)
-    elif delivery.sent:
-        runs[stream_key] = delivery
-    return request, delivery

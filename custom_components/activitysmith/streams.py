@@ -18,7 +18,7 @@ from .client import ActivitySmithError
 from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS, ATTR_STREAM_KEY
 from .failures import translated
 from .recipient_issues import reached, translated_for
-from .recipients import stream_delivery
+from .recipient_runs import stream_delivery
 
 
 async def stream_live_activity(call: ServiceCall) -> ServiceResponse:

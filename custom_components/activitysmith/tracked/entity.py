@@ -45,7 +45,7 @@ from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
 from ..recipient_issues import failed, reached
-from ..recipients import Delivery, Presence, recipients_of, resolve
+from ..recipient_runs import RunRecipients
 from .config import (
     CONF_CHANNELS,
     Decision,
@@ -92,7 +92,9 @@ class TrackedEntity:
         self.decision: Decision | None = None
         # Why nothing was sent although recipients were chosen (nobody home...).
         self.not_sent: str | None = None
-        self._delivery: Delivery | None = None
+        self._run = RunRecipients(
+            hass, entry, self.config.recipients, self.config.presence
+        )
         self._variables = LiveVariables(hass, self.config.entity_id)
         self._templates = {
             name: Template(text, hass) for name, text in self.config.fields.items()
@@ -121,16 +123,9 @@ class TrackedEntity:
     def async_start(self) -> None:
         """Follow the entity and what its templates read; bring the phone in line."""
         # The people of its recipients too: a run nobody could get may start now.
-        known = recipients_of(self._entry)
-        people = [
-            person
-            for rid in self.config.recipients
-            if rid in known and (person := known[rid].person)
-        ]
+        followed = [self.config.entity_id, *self._run.people()]
         self._unsubscribe.append(
-            async_track_state_change_event(
-                self._hass, [self.config.entity_id, *people], self._entity_changed
-            )
+            async_track_state_change_event(self._hass, followed, self._entity_changed)
         )
         templates = [*self._templates.values()]
         if self._show_template is not None:
@@ -288,7 +283,9 @@ class TrackedEntity:
         if self.config.channels:
             request[CONF_CHANNELS] = list(self.config.channels)
         if self.config.recipients and decision is Decision.SHOW:
-            if (delivery := self._recipients()) is None:
+            delivery = self._run.for_send(self.running)
+            self._set_not_sent(None if delivery.sent else str(delivery.nobody))
+            if not delivery.sent:
                 return  # nobody to send to: recorded on the sensor, not an error
             request[CONF_CHANNELS] = list(delivery.channels)
         if self.config.min_interval is not None:
@@ -315,14 +312,14 @@ class TrackedEntity:
     @callback
     def _request_answered(self) -> None:
         """An update reached its recipients: their channels' repairs no longer apply."""
-        if self._delivery is not None and self.config.recipients:
-            reached(self._hass, self._entry, self._delivery)
+        if self._run.delivery is not None and self.config.recipients:
+            reached(self._hass, self._entry, self._run.delivery)
 
     @callback
     def _request_failed(self, err: ActivitySmithError) -> None:
         """A request of this stream failed, sent now or from the queue."""
-        if self._delivery is not None and self.config.recipients:
-            failed(self._hass, self._entry, self._delivery, err)
+        if self._run.delivery is not None and self.config.recipients:
+            failed(self._hass, self._entry, self._run.delivery, err)
         if isinstance(err, ActivitySmithLiveActivityLimitError) and not self._stopped:
             # Tried again when a slot may have freed, in order, never twice.
             self._reconciled = False
@@ -331,25 +328,6 @@ class TrackedEntity:
             self._cancel_retry = async_call_later(
                 self._hass, LIMIT_RETRY, self.async_schedule_refresh
             )
-
-    def _recipients(self) -> Delivery | None:
-        """The run's recipients: resolved when it starts, kept while it runs.
-
-        A run already going when this copy started (a restart, a change) goes on to
-        every chosen recipient, whatever presence: it is on their phones already.
-        """
-        if self._delivery is None or not self._delivery.sent or not self.running:
-            presence = Presence.ANYONE if self.running else self.config.presence
-            self._delivery = resolve(
-                self._hass, self._entry, self.config.recipients, presence, strict=False
-            )
-        nobody = None if self._delivery.sent else str(self._delivery.nobody)
-        if nobody != self.not_sent:
-            self.not_sent = nobody
-            async_dispatcher_send(
-                self._hass, signal_tracked(self._entry.entry_id, self.subentry_id)
-            )
-        return self._delivery if self._delivery.sent else None
 
     def _button(self) -> dict[str, str] | None:
         """The activity's home_assistant button (left out if it cannot reach home).
@@ -382,6 +360,13 @@ class TrackedEntity:
             ),
             None,
         )
+
+    def _set_not_sent(self, nobody: str | None) -> None:
+        if nobody != self.not_sent:
+            self.not_sent = nobody
+            async_dispatcher_send(
+                self._hass, signal_tracked(self._entry.entry_id, self.subentry_id)
+            )
 
     def _set_status(self, decision: Decision | None, error: str | None) -> None:
         if error is not None and error != self.error:
