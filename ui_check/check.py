@@ -21,7 +21,8 @@ goes on, so one run reports every problem. Exit code 1 if any step failed.
 
 The modules: `ui.py` (the `Ui`: what the browser shows, and helpers for steps),
 `steps.py` (set-up, action forms, entity pages, options), `tracked_steps.py` (the tracked
-entity's flow and device, and the other languages), and this one (STEPS and the run).
+entity's flow and device, and the other languages), `recipient_steps.py` (a recipient,
+its notify entity, picked by a tracked entity), and this one (STEPS and the run).
 
 To add a step, write `def my_step(ui: Ui) -> str` in a steps module, using `ui.page`
 (Playwright), `ui.check_form(...)` (or `check_flow_step` for a step of the tracked-entity
@@ -56,6 +57,7 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
+from recipient_steps import recipient_add, recipient_in_tracked, recipient_notify
 from steps import (
     button_event,
     check_action,
@@ -113,6 +115,9 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
+    ("recipient: add", recipient_add),
+    ("recipient: device and notify entity", recipient_notify),
+    ("recipient: picked in a tracked entity", recipient_in_tracked),
     ("languages: action form and sensor details", languages),
 ]
 # What every other step builds on: `--only` runs these too.
