@@ -83,6 +83,9 @@ VALID: dict[str, list[Any]] = {
     "metadata": [{"program": "Cotton", "spin": 1400, "eco": True}, {}],
     "interruption_level": ["passive", "active", "time-sensitive"],
     "notification_id": ["pn_8f3a2c"],
+    # The fuzzed entry has no recipients: naming one, or presence, is refused.
+    "recipients": [["Anna"], "Ben"],
+    "presence": ["anyone", "home", "away"],
     "timestamp": ["2026-11-26T08:00:00+01:00", datetime(2026, 11, 26, tzinfo=UTC)],
 }
 # Where an action gives a field name another meaning.
