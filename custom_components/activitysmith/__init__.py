@@ -30,6 +30,7 @@ from .models import (
 )
 from .publisher import StreamPublisher
 from .services import async_setup_services
+from .slots_store import async_ledger_for, reconcile
 from .store import async_remove_tracker, async_tracker_for
 from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
 from .tracked.manager import TrackedEntities
@@ -76,12 +77,15 @@ async def async_setup_entry(
             entry, data={**entry.data, **new_credentials()}
         )
     activities = await async_tracker_for(hass, entry.entry_id)
+    ledger = await async_ledger_for(hass, key_hash(entry.data[CONF_API_KEY]))
     buttons = ButtonPresses(hass, entry)
     publisher = StreamPublisher(
         hass,
         client,
         activities,
         buttons,
+        ledger,
+        entry.entry_id,
         on_failure=partial(act_on_failure, hass, entry),
         on_started=partial(clear_limit_issue, hass, entry),
         on_answered=partial(clear_billing_issue, hass, entry),
@@ -108,6 +112,8 @@ async def async_setup_entry(
         hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    reconcile(ledger, entry.entry_id, activities)
+    ledger.attach(entry.entry_id, publisher)
     await tracked.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
     # (which would drop queued changes). A new key (reauth, reconfigure) reloads.
@@ -145,6 +151,7 @@ async def _async_close(data: ActivitySmithData) -> None:
     """
     data.tracked.async_stop()
     await data.client.async_close()
+    data.publisher.ledger.detach(data.publisher.entry_id)
     await data.activities.async_flush()
 
 
@@ -163,4 +170,6 @@ async def async_remove_entry(
             except ActivitySmithError as err:
                 _LOGGER.debug("Could not end stream %s: %s", key, err)
         await client.async_close()
+    ledger = await async_ledger_for(hass, key_hash(entry.data[CONF_API_KEY]))
+    ledger.forget_entry(entry.entry_id)
     await async_remove_tracker(hass, entry.entry_id)
