@@ -32,6 +32,7 @@ from .models import (
 from .publisher import StreamPublisher
 from .recipient_issues import check_people, follow_people, prune_removed
 from .services import async_setup_services
+from .slots_store import async_ledger_for, reconcile
 from .store import async_remove_tracker, async_tracker_for
 from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
 from .tracked.manager import TrackedEntities
@@ -78,12 +79,15 @@ async def async_setup_entry(
             entry, data={**entry.data, **new_credentials()}
         )
     activities = await async_tracker_for(hass, entry.entry_id)
+    ledger = await async_ledger_for(hass, key_hash(entry.data[CONF_API_KEY]))
     buttons = ButtonPresses(hass, entry)
     publisher = StreamPublisher(
         hass,
         client,
         activities,
         buttons,
+        ledger,
+        entry.entry_id,
         on_failure=partial(act_on_failure, hass, entry),
         on_started=partial(clear_limit_issue, hass, entry),
         on_answered=partial(clear_billing_issue, hass, entry),
@@ -110,6 +114,8 @@ async def async_setup_entry(
         hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    reconcile(ledger, entry.entry_id, activities)
+    ledger.attach(entry.entry_id, publisher)
     prune_removed(hass, entry)
     await tracked.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
@@ -152,6 +158,7 @@ async def _async_close(data: ActivitySmithData) -> None:
     """
     data.tracked.async_stop()
     await data.client.async_close()
+    data.publisher.ledger.detach(data.publisher.entry_id)
     await data.activities.async_flush()
 
 
@@ -170,4 +177,6 @@ async def async_remove_entry(
             except ActivitySmithError as err:
                 _LOGGER.debug("Could not end stream %s: %s", key, err)
         await client.async_close()
+    ledger = await async_ledger_for(hass, key_hash(entry.data[CONF_API_KEY]))
+    ledger.forget_entry(entry.entry_id)
     await async_remove_tracker(hass, entry.entry_id)

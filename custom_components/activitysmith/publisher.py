@@ -11,33 +11,47 @@ Whether a stream runs is the publisher's to say, from the last request it issued
 the stream (even one still queued or on the wire), falling back to the store for
 streams it has not touched since set-up. So the last request of a stream that reaches
 the server always matches the last decision, whatever was in flight.
+
+Each start asks the account's slot ledger (`slots.py`) first: it goes out, goes out
+after ending a less important activity, or waits. A waiting stream "runs" (an end
+withdraws it, sending nothing); the ledger starts it when a slot frees, through
+`async_show_waiting`, and asks for preemptions through `async_preempt`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 import logging
-from typing import Any
+from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 
 from . import content
 from .client import (
     ActivitySmithClient,
     ActivitySmithDroppedError,
     ActivitySmithError,
+    ActivitySmithLiveActivityLimitError,
     ActivitySmithNotFoundError,
     JsonObject,
     StreamRequest,
 )
-from .const import ATTR_MIN_INTERVAL
+from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL, Priority
 from .failures import message_of, translated
+from .records import OPERATION_PREEMPTED, OPERATION_WAITING
+from .slots import Admission, Slot, SlotLedger
 from .store import ActivityTracker
 from .webhook import ButtonPresses
 
 _LOGGER = logging.getLogger(__name__)
 
 type FailureListener = Callable[[ActivitySmithError], None]
+
+# What a stream's later start (from the waiting list) needs of how it was asked for.
+_KEPT_REQUEST_FIELDS: Final = frozenset(
+    {*content.REQUEST_FIELDS_SENT, "channels", ATTR_MIN_INTERVAL}
+)
 
 
 class StreamPublisher:
@@ -49,6 +63,8 @@ class StreamPublisher:
         client: ActivitySmithClient,
         activities: ActivityTracker,
         buttons: ButtonPresses,
+        ledger: SlotLedger,
+        entry_id: str,
         *,
         on_failure: FailureListener,
         on_started: Callable[[], None],
@@ -64,15 +80,21 @@ class StreamPublisher:
         self._client = client
         self._activities = activities
         self._buttons = buttons
+        self.ledger = ledger
+        self.entry_id = entry_id
         self._on_failure = on_failure
         self._on_started = on_started
         self._on_answered = on_answered
         # Per stream key: the method of the last request issued (sent or queued).
         self._last_method: dict[str, str] = {}
-        self._failure_listeners: dict[str, FailureListener] = {}
-        self._answer_listeners: dict[str, Callable[[], None]] = {}
         # Streams to forget once their end is answered (a removed tracked entity).
         self._forget_when_ended: set[str] = set()
+        # Per stream key: who hears of its failed and accepted updates (recipients).
+        self._failure_listeners: dict[str, FailureListener] = {}
+        self._answer_listeners: dict[str, Callable[[], None]] = {}
+        # Per stream key: how it was last asked for (for a start from the waiting
+        # list, and a preemption's end): request fields, buttons optional, priority.
+        self._asked: dict[str, _Asked] = {}
         client.on_stream_result = self._record_queued
 
     def running(self, stream_key: str) -> bool:
@@ -104,14 +126,38 @@ class StreamPublisher:
         request: Mapping[str, Any],
         *,
         buttons_optional: bool = False,
+        priority: Priority = Priority.NORMAL,
+        name: str | None = None,
     ) -> JsonObject:
         """PUT a checked content state (plus the request fields in `request`).
 
-        With `buttons_optional`, home_assistant buttons that cannot reach home now are
-        left out instead of failing the request.
+        A stream that holds no slot starts only if the ledger lets it; else it waits
+        (the answer says `operation: waiting`). With `buttons_optional`,
+        home_assistant buttons that cannot reach home now are left out instead of
+        failing the request.
         """
+        asked = _Asked(
+            {k: v for k, v in request.items() if k in _KEPT_REQUEST_FIELDS},
+            buttons_optional,
+            priority,
+            name or _name(content_state),
+        )
+        self._asked[stream_key] = asked
+        if not self.ledger.is_shown(stream_key):
+            admission, victim = self.ledger.admit(
+                stream_key, self.entry_id, asked.name, priority
+            )
+            if admission is Admission.WAIT:
+                return self._wait(stream_key, content_state)
+            if victim is not None:
+                await self.ledger.preempt(victim)
+        return await self._put(stream_key, content_state, asked)
+
+    async def _put(
+        self, stream_key: str, content_state: dict[str, Any], asked: _Asked
+    ) -> JsonObject:
         resolved = await self._buttons.async_resolve(
-            request, stream_key=stream_key, optional=buttons_optional
+            asked.request, stream_key=stream_key, optional=asked.buttons_optional
         )
         body = content.request_body(content_state, resolved, channels_key="channels")
         self._last_method[stream_key] = "PUT"
@@ -120,9 +166,14 @@ class StreamPublisher:
                 stream_key,
                 body,
                 context=content_state,
-                min_interval=request.get(ATTR_MIN_INTERVAL),
+                min_interval=asked.request.get(ATTR_MIN_INTERVAL),
             )
+        except ActivitySmithLiveActivityLimitError as err:
+            self.ledger.refused(stream_key, err.limit)
+            return self._wait(stream_key, content_state)
         except ActivitySmithError as err:
+            if not self.ledger.is_confirmed(stream_key):
+                self.ledger.release(stream_key)  # its start failed: not on the phone
             self._failed(stream_key, err)
             raise
         if response.get("queued"):
@@ -130,6 +181,106 @@ class StreamPublisher:
         else:
             self._record_put(stream_key, content_state, response)
         return response
+
+    def _wait(
+        self, stream_key: str, content_state: dict[str, Any], *, preempted: bool = False
+    ) -> JsonObject:
+        """Put the stream on the waiting list with its newest content."""
+        asked = self._asked[stream_key]
+        self._last_method[stream_key] = "PUT"
+        self._activities.stream_waiting(
+            stream_key,
+            content_state,
+            OPERATION_PREEMPTED
+            if preempted or self.ledger.is_preempted(stream_key)
+            else OPERATION_WAITING,
+        )
+        self.ledger.wait(
+            stream_key,
+            self.entry_id,
+            asked.name,
+            asked.priority,
+            asked.request,
+            preempted=preempted,
+        )
+        return {"stream_key": stream_key, "operation": OPERATION_WAITING}
+
+    async def async_show_waiting(self, slot: Slot) -> None:
+        """Start a stream from the waiting list (the ledger holds its slot).
+
+        A preempted one comes back with its current content, without its alert.
+        """
+        key = slot.slot_id
+        waiting = self._activities.running_stream_content(key)
+        asked = self._asked.get(key) or _Asked(
+            slot.request, True, slot.priority, slot.name
+        )
+        if waiting is None:  # nothing to show any more
+            self.ledger.release(key)
+            return
+        if slot.preempted:
+            asked = _Asked(
+                {k: v for k, v in asked.request.items() if k != "alert"},
+                asked.buttons_optional,
+                asked.priority,
+                asked.name,
+            )
+        try:
+            await self._put(key, waiting, asked)
+        except ActivitySmithError as err:
+            _LOGGER.warning(
+                "Could not start %s from the waiting list: %s",
+                slot.name,
+                message_of(self._hass, translated(err)),
+            )
+
+    async def async_preempt(self, slot: Slot) -> None:
+        """End a shown activity at once (dismissed) to give its slot to another.
+
+        A stream waits to come back with its newest content; a manual activity
+        cannot (its id has ended).
+        """
+        if slot.manual:
+            await self._end_manual(slot)
+            return
+        key = slot.slot_id
+        last = self._activities.running_stream_content(key) or {}
+        asked = self._asked.get(key) or _Asked(
+            slot.request, True, slot.priority, slot.name
+        )
+        self._asked[key] = asked
+        self._wait(key, last, preempted=True)
+        final = {**last, ATTR_AUTO_DISMISS_MINUTES: 0} if last else None
+        body = content.request_body(final, {})
+        try:
+            response = await self._client.end_stream(key, body or None, context=None)
+        except ActivitySmithError as err:
+            _LOGGER.warning("Could not end %s to make room: %s", slot.name, err)
+            return
+        if not response.get("queued"):
+            self._on_answered()
+
+    async def _end_manual(self, slot: Slot) -> None:
+        last = self._activities.last_content(slot.activity_id or "") or {}
+        body: dict[str, Any] = {"activity_id": slot.activity_id}
+        if last:
+            body["content_state"] = {**last, ATTR_AUTO_DISMISS_MINUTES: 0}
+        try:
+            response = await self._client.end_live_activity(body)
+        except ActivitySmithError as err:
+            _LOGGER.warning("Could not end %s to make room: %s", slot.name, err)
+            return
+        self._activities.updated(slot.activity_id or "", last, response, ended=True)
+
+    @callback
+    def requeue(self, slot: Slot) -> None:
+        """ActivitySmith ended this stream to make room: it waits to come back."""
+        if (last := self._activities.running_stream_content(slot.slot_id)) is None:
+            return
+        self._asked.setdefault(
+            slot.slot_id, _Asked(slot.request, True, slot.priority, slot.name)
+        )
+        self._wait(slot.slot_id, last, preempted=True)
 
     async def end(
         self,
@@ -142,7 +293,12 @@ class StreamPublisher:
         """DELETE a stream, with a checked final state if any.
 
         Without a final state ActivitySmith ends the stream with the last one it has.
+        A stream that waits for a slot leaves the waiting list; nothing is sent.
         """
+        if self.ledger.withdraw(stream_key):
+            self._last_method[stream_key] = "DELETE"
+            self._record_end(stream_key, None, {})
+            return {"stream_key": stream_key, "operation": "withdrawn"}
         resolved = await self._buttons.async_resolve(
             request, stream_key=stream_key, optional=buttons_optional
         )
@@ -183,6 +339,14 @@ class StreamPublisher:
         """A queued request was finally sent (`result` is the answer), failed or dropped."""
         key = request.stream_key
         content_state: dict[str, Any] | None = request.context
+        if (
+            isinstance(result, ActivitySmithLiveActivityLimitError)
+            and request.is_update
+            and key in self._asked
+        ):
+            self.ledger.refused(key, result.limit)
+            self._wait(key, content_state or {})
+            return
         if not isinstance(result, Exception):
             if request.is_update:
                 self._record_put(key, content_state or {}, result)
@@ -190,6 +354,8 @@ class StreamPublisher:
                 self._on_answered()
                 self._record_end(key, content_state, result)
             return
+        if request.is_update and not self.ledger.is_confirmed(key):
+            self.ledger.release(key)  # its start failed: not on the phone
         if isinstance(result, ActivitySmithDroppedError):
             self._activities.stream_not_delivered(key, content_state, None)
             return
@@ -218,6 +384,10 @@ class StreamPublisher:
             listener()
         if response.get("operation") in ("started", "rotated"):
             self._on_started()
+        activity_id = response.get("activity_id")
+        self.ledger.started(
+            stream_key, activity_id if isinstance(activity_id, str) else None
+        )
         self._activities.stream_reconciled(stream_key, content_state, response)
 
     def _record_end(
@@ -226,6 +396,9 @@ class StreamPublisher:
         content_state: dict[str, Any] | None,
         response: JsonObject,
     ) -> None:
+        if self.ledger.is_waiting(stream_key):
+            return  # preempted: it waits to come back, its record says so
+        self.ledger.release(stream_key)
         self._activities.stream_ended(stream_key, content_state, response)
         if stream_key in self._forget_when_ended and not self.running(stream_key):
             self._forget(stream_key)
@@ -233,7 +406,23 @@ class StreamPublisher:
     def _forget(self, stream_key: str) -> None:
         self._forget_when_ended.discard(stream_key)
         self._last_method.pop(stream_key, None)
+        self._asked.pop(stream_key, None)
         self._activities.forget_stream(stream_key)
+
+
+@dataclass(slots=True)
+class _Asked:
+    """How a stream was last asked for."""
+
+    request: dict[str, Any]
+    buttons_optional: bool
+    priority: Priority
+    name: str
+
+
+def _name(content_state: Mapping[str, Any]) -> str:
+    """What the slots sensor calls an activity: its title, else its type."""
+    return str(content_state.get("title") or content_state.get("type") or "?")
 
 
 def _listen[T](

@@ -15,10 +15,17 @@ from homeassistant.core import ServiceCall, ServiceResponse
 from . import content
 from .actions import entry_for
 from .client import ActivitySmithError
-from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS, ATTR_STREAM_KEY
+from .const import (
+    ATTR_AUTO_DISMISS_MINUTES,
+    ATTR_AUTO_DISMISS_SECONDS,
+    ATTR_PRIORITY,
+    ATTR_STREAM_KEY,
+    Priority,
+)
 from .failures import translated
 from .recipient_issues import reached, translated_for
 from .recipient_runs import stream_delivery
+from .records import OPERATION_WAITING
 
 
 async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
@@ -45,13 +52,18 @@ async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
     if delivery is not None and not delivery.sent:
         return delivery.not_sent()
     try:
-        response = await publisher.send(stream_key, content_state, request)
+        response = await publisher.send(
+            stream_key,
+            content_state,
+            request,
+            priority=Priority.parse(call.data.get(ATTR_PRIORITY, "normal")),
+        )
     except ActivitySmithError as err:
         raise translated_for(call.hass, entry, delivery, err) from err
     if delivery is None:
         return response
-    if not response.get("queued"):  # a queued one may still fail
-        reached(call.hass, entry, delivery)
+    if not response.get("queued") and response.get("operation") != OPERATION_WAITING:
+        reached(call.hass, entry, delivery)  # (a queued or waiting one may yet fail)
     return {**response, "sent": True}
 
 
