@@ -29,6 +29,7 @@ from .models import (
     key_hash,
 )
 from .publisher import StreamPublisher
+from .records import STATUS_ACTIVE, STATUS_PAUSED
 from .services import async_setup_services
 from .slots_store import async_ledger_for, reconcile
 from .store import async_remove_tracker, async_tracker_for
@@ -158,13 +159,23 @@ async def _async_close(data: ActivitySmithData) -> None:
 async def async_remove_entry(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> None:
-    """End the tracked entities' activities, delete the cloudhook, forget the store."""
+    """End the entry's streams, delete the cloudhook, forget the store and its slots.
+
+    Every stream it runs ends (tracked or an automation's), so no Live Activity is
+    left on the phone holding a slot that nothing here can end any more.
+    """
     if CONF_WEBHOOK_ID in entry.data:
         await delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    keys = [stream_key_for(subentry_id) for subentry_id in tracked_subentries(entry)]
+    activities = await async_tracker_for(hass, entry.entry_id)
+    keys = {stream_key_for(subentry_id) for subentry_id in tracked_subentries(entry)}
+    keys |= {
+        key
+        for key, record in activities.streams.items()
+        if record.status in (STATUS_ACTIVE, STATUS_PAUSED)
+    }
     if keys:
         client = create_client(hass, entry.data[CONF_API_KEY])
-        for key in keys:
+        for key in sorted(keys):
             try:
                 await client.end_stream(key)
             except ActivitySmithError as err:

@@ -69,6 +69,7 @@ async def start_live_activity(call: ServiceCall) -> ServiceResponse:
     except HomeAssistantError as err:
         if isinstance(limit := err.__cause__, ActivitySmithLiveActivityLimitError):
             ledger.refused(ticket, limit.limit)
+            ledger.release(ticket)
         else:
             ledger.release(ticket)
         raise

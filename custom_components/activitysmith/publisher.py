@@ -260,7 +260,8 @@ class StreamPublisher:
     @callback
     def requeue(self, slot: Slot) -> None:
         """ActivitySmith ended this stream to make room: it waits to come back."""
-        if (last := self._activities.running_stream_content(slot.slot_id)) is None:
+        record = self._activities.streams.get(slot.slot_id)
+        if record is None or not (last := record.latest_content):
             return
         self._asked.setdefault(
             slot.slot_id, _Asked(slot.request, True, slot.priority, slot.name)

@@ -81,6 +81,8 @@ class Slot:
     activity_id: str | None = None
     # ActivitySmith accepted its start (a failure of a later update keeps the slot).
     confirmed: bool = False
+    # Since when it waited, while its start is on its way (a refusal keeps its place).
+    waiting_since: datetime | None = None
     # A waiting stream's request fields (buttons, channels...) to start it with.
     request: dict[str, Any] = field(default_factory=dict)
 
@@ -206,6 +208,7 @@ class SlotLedger:
         for slot in [s for s in self.slots.values() if s.entry_id == entry_id]:
             del self.slots[slot.slot_id]
         self._changed()
+        self._reconsider()
 
     # Starts.
 
@@ -268,15 +271,21 @@ class SlotLedger:
 
     @callback
     def started(self, slot_id: str, activity_id: str | None) -> None:
-        """ActivitySmith accepted the start: the refusals, if any, have stopped."""
-        if (slot := self.slots.get(slot_id)) is not None and slot.shown:
-            if activity_id:
-                slot.activity_id = activity_id
-            slot.confirmed = True
-            self._probe_step = 0
-            if self.others and self.waiting:  # learn on: is another one free?
-                self._schedule("probe", PROBE_BACKOFF[0])
-            self._changed()
+        """ActivitySmith accepted the start: the refusals, if any, have stopped.
+
+        Slots thought held elsewhere may have freed too: the next waiting one
+        probes at once (one attempt at a time), until a refusal says no more.
+        """
+        if (slot := self.slots.get(slot_id)) is None or not slot.shown:
+            return
+        if activity_id:
+            slot.activity_id = activity_id
+        confirmed_now, slot.confirmed = not slot.confirmed, True
+        self._probe_step = 0
+        self._changed()
+        if confirmed_now and self.others and self.waiting:
+            self._probe()
+            self._reconsider()
 
     @callback
     def rename(self, slot_id: str, new_id: str, activity_id: str) -> None:
@@ -291,13 +300,16 @@ class SlotLedger:
         """A start met the limit answer: fewer slots are free than the ledger thought.
 
         The limit becomes the capacity (if usable); the activities the answer counts
-        beyond ours are the account's other clients'. Probes follow with backoff.
+        beyond ours are the account's other clients'. The refused start waits again
+        in its old place; probes follow with backoff.
         """
         if 1 <= limit <= MAX_CAPACITY:
             self.capacity = limit
-        self.slots.pop(slot_id, None)
-        # Every slot we do not hold is someone else's, or this start would have gone
-        # (`active` is the fullest device's count: no better guide to which are free).
+        if (slot := self.slots.get(slot_id)) is not None and slot.shown:
+            slot.shown, slot.confirmed = False, False
+            slot.since = slot.waiting_since or slot.since
+        # Every slot we do not hold is taken, as far as we can tell: `active` is only
+        # the fullest phone's count, and trying again at once could storm the API.
         self.others = max(1, self.capacity - len(self.shown))
         step = min(self._probe_step, len(PROBE_BACKOFF) - 1)
         self._schedule("probe", PROBE_BACKOFF[step])
@@ -341,6 +353,11 @@ class SlotLedger:
         if slot is None:
             return
         del self.slots[slot.slot_id]
+        # The phone was full although the ledger saw room: count the rest as taken
+        # until a probe finds out, so the ended one does not push another one out.
+        self.others = max(self.others, self.capacity - len(self.shown))
+        if "probe" not in self._timers:
+            self._schedule("probe", PROBE_BACKOFF[0])
         self._changed()
         if not slot.manual and (owner := self._owners.get(slot.entry_id)):
             owner.requeue(slot)
@@ -400,6 +417,7 @@ class SlotLedger:
                     self._schedule_next_chance(slot.priority)
                     return
                 self._take_for_preemption(victim)
+            slot.waiting_since = slot.since
             slot.shown, slot.since = True, dt_util.utcnow()
             self._changed()
             self._run(self._show(owner, slot, victim))

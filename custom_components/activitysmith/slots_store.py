@@ -17,6 +17,7 @@ import logging
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
@@ -50,7 +51,14 @@ async def async_ledger_for(hass: HomeAssistant, key_id: str) -> SlotLedger:
     if (ledger := ledgers.get(key_id)) is None:
         ledger = SlotLedger(hass, key_id)
         store = _LedgerStore(hass, STORAGE_VERSION, f"{DOMAIN}.slots.{key_id}")
-        _restore(ledger, await store.async_load())
+        try:
+            saved = await store.async_load()
+        except UnsupportedStorageVersionError:
+            # A newer version's file (a downgrade): start afresh; the entries'
+            # records bring back what is shown when they set up.
+            _LOGGER.warning("Ignored the saved Live Activity slots of a newer version")
+            saved = None
+        _restore(ledger, saved)
         if (known := ledgers.get(key_id)) is not None:  # loaded meanwhile
             return known
         ledgers[key_id] = ledger
