@@ -31,7 +31,8 @@ from .models import (
 from .publisher import StreamPublisher
 from .records import STATUS_ACTIVE, STATUS_PAUSED
 from .services import async_setup_services
-from .slots_store import async_ledger_for, reconcile
+from .slot_owner import EntrySlots
+from .slots import async_ledger_for, reconcile
 from .store import async_remove_tracker, async_tracker_for
 from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
 from .tracked.manager import TrackedEntities
@@ -114,7 +115,7 @@ async def async_setup_entry(
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     reconcile(ledger, entry.entry_id, activities)
-    ledger.attach(entry.entry_id, publisher)
+    ledger.attach(entry.entry_id, EntrySlots(hass, client, activities, publisher))
     await tracked.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
     # (which would drop queued changes). A new key (reauth, reconfigure) reloads.

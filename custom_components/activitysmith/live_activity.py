@@ -28,8 +28,7 @@ from .content import Phase
 from .failures import call_api, clear_limit_issue
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
-from .slots import Admission
-from .slots_store import manual_slot_id
+from .slots import Admission, manual_slot_id
 
 
 async def start_live_activity(call: ServiceCall) -> ServiceResponse:

@@ -1,117 +1,31 @@
-"""The ledger of the few Live Activities a phone shows, one per ActivitySmith account.
-
-iOS shows only a few Live Activities per app on a phone (the API's limit answer says
-how many; 4 until it has said anything). Every start of this Home Assistant passes
-through the ledger of its API key, shared by every entry of that key:
-- with a slot free, the start goes out at once (it holds the slot while in flight, so
-  there is never more than one attempt per free slot);
-- at capacity, a start of higher priority ends the lowest-priority activity shown
-  (not before it was shown for `MIN_SHOWN`, never a critical one, at most one such
-  preemption per `PREEMPT_EVERY`), and the ended one waits to come back;
-- otherwise it waits: by priority, oldest first within a level, the newest content
-  per activity kept. A freed slot starts the first waiting one at once.
-
-Activities started elsewhere on the account are invisible until a limit answer
-arrives while the ledger thinks there is room: then the ledger counts them as
-`others`, holds, and probes with backoff until the refusals stop.
-
-The ledger decides; the entries' publishers (`SlotOwner`) send and end. What it knows
-is saved (`slots_store`) and reconciled with the entries' records at set-up.
-"""
+"""The ledger of what one account's phones show and what waits, and who starts next."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-import enum
 import logging
-from typing import Any, Final, Protocol
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
-from homeassistant.util.signal_type import SignalType
 
-from .const import DOMAIN, Priority
+from ..const import DOMAIN, Priority
+from . import policy
+from .model import (
+    DEFAULT_CAPACITY,
+    MANUAL_LIFETIME,
+    MAX_CAPACITY,
+    PROBE_BACKOFF,
+    Admission,
+    Slot,
+    SlotOwner,
+    signal_slots,
+)
 
 _LOGGER = logging.getLogger(__name__)
-
-DEFAULT_CAPACITY: Final = 4
-# The most Live Activities a limit answer may plausibly name (anything else: ignored).
-MAX_CAPACITY: Final = 20
-MIN_SHOWN: Final = timedelta(seconds=60)
-PREEMPT_EVERY: Final = timedelta(seconds=30)
-# Waits between probes of slots held by the account's other clients.
-PROBE_BACKOFF: Final = (
-    timedelta(minutes=1),
-    timedelta(minutes=2),
-    timedelta(minutes=5),
-    timedelta(minutes=10),
-)
-# iOS ends a Live Activity after 8 hours and removes it 4 hours later: a manual one
-# whose end we never saw holds its slot no longer than that.
-MANUAL_LIFETIME: Final = timedelta(hours=12)
-
-
-class Admission(enum.Enum):
-    """What a start may do now."""
-
-    START = "start"
-    PREEMPT = "preempt"
-    WAIT = "wait"
-
-
-@dataclass(slots=True)
-class Slot:
-    """One activity the ledger knows: shown (or starting), or waiting for a slot."""
-
-    slot_id: str
-    entry_id: str
-    name: str
-    priority: Priority
-    # Since when it is shown, or waits.
-    since: datetime
-    shown: bool
-    # Ended to make room for a more important one (it waits to come back).
-    preempted: bool = False
-    # A manual activity (`start_live_activity`): it cannot come back once ended.
-    manual: bool = False
-    activity_id: str | None = None
-    # ActivitySmith accepted its start (a failure of a later update keeps the slot).
-    confirmed: bool = False
-    # Since when it waited, while its start is on its way (a refusal keeps its place).
-    waiting_since: datetime | None = None
-    # A waiting stream's request fields (buttons, channels...) to start it with.
-    request: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """What the slots sensor and diagnostics show of it."""
-        return {
-            "name": self.name,
-            "priority": self.priority.label,
-            "since": self.since.isoformat(),
-            **({"preempted": True} if self.preempted else {}),
-        }
-
-
-class SlotOwner(Protocol):
-    """What the ledger asks of an entry's publisher."""
-
-    async def async_show_waiting(self, slot: Slot) -> None:
-        """Start a waiting activity: its slot is reserved."""
-
-    async def async_preempt(self, slot: Slot) -> None:
-        """End a shown activity at once (dismissed) to free its slot."""
-
-    def requeue(self, slot: Slot) -> None:
-        """ActivitySmith ended a shown stream itself: it waits to come back."""
-
-
-def signal_slots(ledger_id: str) -> SignalType[()]:
-    """Sent whenever what is shown or waits changes (for the slots sensors)."""
-    return SignalType(f"{DOMAIN}_{ledger_id}_slots")
 
 
 class SlotLedger:
@@ -316,14 +230,6 @@ class SlotLedger:
         self._probe_step += 1
         self._changed()
 
-    @callback
-    def learned_capacity(self, limit: int) -> None:
-        """An answer named the limit (a larger one frees slots at once)."""
-        if 1 <= limit <= MAX_CAPACITY and limit != self.capacity:
-            self.capacity = limit
-            self._changed()
-            self._reconsider()
-
     # Ends.
 
     @callback
@@ -365,20 +271,9 @@ class SlotLedger:
     # Deciding.
 
     def _victim_for(self, priority: Priority) -> Slot | None:
-        """The shown activity a start of `priority` may end now, if any."""
-        now = dt_util.utcnow()
-        if self._last_preemption and now - self._last_preemption < PREEMPT_EVERY:
-            return None
-        candidates = [
-            s
-            for s in self.shown
-            if s.priority < priority
-            and s.priority is not Priority.CRITICAL
-            and now - s.since >= MIN_SHOWN
-            and s.entry_id in self._owners  # an unloaded entry cannot end it
-        ]
-        # The least important; of those, the one shown longest.
-        return min(candidates, key=lambda s: (s.priority, s.since), default=None)
+        return policy.victim(
+            self.shown, priority, dt_util.utcnow(), self._last_preemption, self._owners
+        )
 
     def _take_for_preemption(self, victim: Slot) -> None:
         self._last_preemption = dt_util.utcnow()
@@ -437,19 +332,11 @@ class SlotLedger:
         return self._preempt(victim)
 
     def _schedule_next_chance(self, priority: Priority) -> None:
-        """When a preemption for `priority` could happen (dwell, pace), look again."""
-        now = dt_util.utcnow()
-        times = [
-            s.since + MIN_SHOWN
-            for s in self.shown
-            if s.priority < priority and s.priority is not Priority.CRITICAL
-        ]
-        if not times:
-            return
-        at = min(times)
-        if self._last_preemption is not None:
-            at = max(at, self._last_preemption + PREEMPT_EVERY)
-        self._schedule("chance", max(at - now, timedelta(seconds=1)))
+        """Look again when a preemption for `priority` could happen."""
+        at = policy.next_chance(self.shown, priority, self._last_preemption)
+        if at is not None:
+            delay = max(at - dt_util.utcnow(), timedelta(seconds=1))
+            self._schedule("chance", delay)
 
     def _schedule(self, timer: str, delay: timedelta) -> None:
         if (cancel := self._timers.pop(timer, None)) is not None:
