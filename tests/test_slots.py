@@ -657,3 +657,77 @@ async def test_two_entries_of_one_key_share_the_slots_and_another_key_has_its_ow
     await settle(hass, loaded_entry)
     assert "twin" not in [s.slot_id for s in ledger_of(loaded_entry).shown]
     assert "fifth" in phone.running  # the removed entry's slot freed
+
+
+async def test_a_manual_activity_yields_to_a_more_important_stream_for_good(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Its id has ended: it is recorded as ended and does not come back."""
+    aioclient_mock.post(START_URL, json=START_RESPONSE)
+    aioclient_mock.post(
+        START_URL.replace("start", "end"), json={"success": True, "timestamp": "t"}
+    )
+    await act(
+        hass,
+        "start_live_activity",
+        {"title": "Backup", "type": "alert", "message": "m", "priority": "low"},
+    )
+    await fill(hass, ["normal"] * 3)
+    await later(hass, loaded_entry, freezer, 61)
+    await show(hass, "doorbell", "high")
+    await settle(hass, loaded_entry)
+    [end_call] = [c for c in aioclient_mock.mock_calls if str(c[1]).endswith("/end")]
+    assert end_call[2]["content_state"]["auto_dismiss_minutes"] == 0
+    assert "doorbell" in phone.running
+    activity = START_RESPONSE["activity_id"]
+    assert loaded_entry.runtime_data.activities.recent[activity].status == "ended"
+    await end(hass, "s1")
+    await settle(hass, loaded_entry)
+    assert waiting(loaded_entry) == []
+    assert f"activity:{activity}" not in shown(loaded_entry)
+
+
+async def test_a_failed_start_from_the_waiting_list_is_logged_and_frees_the_slot(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await fill(hass, ["normal"] * 4)
+    await show(hass, "washer")
+    phone.running.discard("s1")
+    phone.failures = [  # the end of s1 as ActivitySmith answers it, then the start
+        {"status": 200, "json": {"success": True, "operation": "ended"}},
+        {"status": 400, "json": {"error": "Bad request", "message": "no"}},
+    ]
+    await end(hass, "s1")
+    await settle(hass, loaded_entry)
+    assert "Could not start Washer from the waiting list" in caplog.text
+    assert shown(loaded_entry) == ["s2", "s3", "s4"]
+    await show(hass, "dryer")
+    await settle(hass, loaded_entry)
+    assert "dryer" in phone.running
+
+
+async def test_a_failed_end_to_make_room_is_logged_and_nothing_raises(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The victim stays on the phone: the start meets the limit and waits."""
+    await fill(hass, ["low"] * 4)
+    await later(hass, loaded_entry, freezer, 61)
+    phone.failures = [
+        {"status": 400, "json": {"error": "Bad request", "message": "no"}}
+    ]
+    response = await show(hass, "doorbell", "high")
+    await settle(hass, loaded_entry)
+    assert "Could not end S1 to make room" in caplog.text
+    assert response["operation"] == "waiting"
+    assert "doorbell" in waiting(loaded_entry)
