@@ -56,6 +56,7 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
+from slot_steps import slots_sensor, tracked_priority
 from steps import (
     button_event,
     check_action,
@@ -113,6 +114,8 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
+    ("tracked entity: priority in every language", tracked_priority),
+    ("slots sensor: details in every language", slots_sensor),
     ("languages: action form and sensor details", languages),
 ]
 # What every other step builds on: `--only` runs these too.
