@@ -91,9 +91,8 @@ def tracked_priority(ui: Ui) -> str:
                     f"the {step} step's fields",
                 )
                 if step != "when":
-                    dialog.get_by_role(
-                        "button", name=ui.localize("ui.common.submit")
-                    ).click()
+                    submit = "ui.panel.config.integrations.config_flow.submit"
+                    dialog.get_by_role("button", name=ui.localize(submit)).click()
             settle(ui.page)
             label = flow["step"]["when"]["data"]["priority"]
             value = form_data(form).get("priority")
