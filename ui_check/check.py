@@ -58,6 +58,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from recipient_steps import recipient_add, recipient_in_tracked, recipient_notify
+from slot_steps import slots_sensor, tracked_priority
 from steps import (
     button_event,
     check_action,
@@ -115,6 +116,8 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
+    ("tracked entity: priority in every language", tracked_priority),
+    ("slots sensor: details in every language", slots_sensor),
     ("recipient: add", recipient_add),
     ("recipient: device and notify entity", recipient_notify),
     ("recipient: picked in a tracked entity", recipient_in_tracked),

@@ -31,8 +31,10 @@ from .models import (
 )
 from .publisher import StreamPublisher
 from .recipient_issues import check_people, follow_people, prune_removed
+from .records import STATUS_ACTIVE, STATUS_PAUSED
 from .services import async_setup_services
-from .slots_store import async_ledger_for, reconcile
+from .slot_owner import EntrySlots
+from .slots import async_ledger_for, reconcile
 from .store import async_remove_tracker, async_tracker_for
 from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
 from .tracked.manager import TrackedEntities
@@ -115,7 +117,7 @@ async def async_setup_entry(
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     reconcile(ledger, entry.entry_id, activities)
-    ledger.attach(entry.entry_id, publisher)
+    ledger.attach(entry.entry_id, EntrySlots(hass, client, activities, publisher))
     prune_removed(hass, entry)
     await tracked.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
@@ -165,13 +167,23 @@ async def _async_close(data: ActivitySmithData) -> None:
 async def async_remove_entry(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> None:
-    """End the tracked entities' activities, delete the cloudhook, forget the store."""
+    """End the entry's streams, delete the cloudhook, forget the store and its slots.
+
+    Every stream it runs ends (tracked or an automation's), so no Live Activity is
+    left on the phone holding a slot that nothing here can end any more.
+    """
     if CONF_WEBHOOK_ID in entry.data:
         await delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    keys = [stream_key_for(subentry_id) for subentry_id in tracked_subentries(entry)]
+    activities = await async_tracker_for(hass, entry.entry_id)
+    keys = {stream_key_for(subentry_id) for subentry_id in tracked_subentries(entry)}
+    keys |= {
+        key
+        for key, record in activities.streams.items()
+        if record.status in (STATUS_ACTIVE, STATUS_PAUSED)
+    }
     if keys:
         client = create_client(hass, entry.data[CONF_API_KEY])
-        for key in keys:
+        for key in sorted(keys):
             try:
                 await client.end_stream(key)
             except ActivitySmithError as err:

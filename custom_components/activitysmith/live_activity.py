@@ -30,8 +30,7 @@ from .models import ActivitySmithConfigEntry
 from .recipient_issues import call_api_for
 from .recipients import delivery_for
 from .records import ActivityRecord
-from .slots import Admission
-from .slots_store import manual_slot_id
+from .slots import Admission, manual_slot_id
 
 
 async def start_live_activity(call: ServiceCall) -> ServiceResponse:
@@ -76,6 +75,7 @@ async def start_live_activity(call: ServiceCall) -> ServiceResponse:
     except HomeAssistantError as err:
         if isinstance(limit := err.__cause__, ActivitySmithLiveActivityLimitError):
             ledger.refused(ticket, limit.limit)
+            ledger.release(ticket)
         else:
             ledger.release(ticket)
         raise

@@ -12,10 +12,10 @@ the stream (even one still queued or on the wire), falling back to the store for
 streams it has not touched since set-up. So the last request of a stream that reaches
 the server always matches the last decision, whatever was in flight.
 
-Each start asks the account's slot ledger (`slots.py`) first: it goes out, goes out
+Each start asks the account's slot ledger (`slots`) first: it goes out, goes out
 after ending a less important activity, or waits. A waiting stream "runs" (an end
-withdraws it, sending nothing); the ledger starts it when a slot frees, through
-`async_show_waiting`, and asks for preemptions through `async_preempt`.
+withdraws it, sending nothing); the ledger starts it when a slot frees, through the
+entry's `slot_owner.EntrySlots`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import logging
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 
 from . import content
 from .client import (
@@ -49,7 +49,7 @@ _LOGGER = logging.getLogger(__name__)
 type FailureListener = Callable[[ActivitySmithError], None]
 
 # What a stream's later start (from the waiting list) needs of how it was asked for.
-_KEPT_REQUEST_FIELDS: Final = frozenset(
+KEPT_REQUEST_FIELDS: Final = frozenset(
     {*content.REQUEST_FIELDS_SENT, "channels", ATTR_MIN_INTERVAL}
 )
 
@@ -94,7 +94,7 @@ class StreamPublisher:
         self._answer_listeners: dict[str, Callable[[], None]] = {}
         # Per stream key: how it was last asked for (for a start from the waiting
         # list, and a preemption's end): request fields, buttons optional, priority.
-        self._asked: dict[str, _Asked] = {}
+        self._asked: dict[str, Asked] = {}
         client.on_stream_result = self._record_queued
 
     def running(self, stream_key: str) -> bool:
@@ -136,8 +136,8 @@ class StreamPublisher:
         home_assistant buttons that cannot reach home now are left out instead of
         failing the request.
         """
-        asked = _Asked(
-            {k: v for k, v in request.items() if k in _KEPT_REQUEST_FIELDS},
+        asked = Asked(
+            {k: v for k, v in request.items() if k in KEPT_REQUEST_FIELDS},
             buttons_optional,
             priority,
             name or _name(content_state),
@@ -148,14 +148,15 @@ class StreamPublisher:
                 stream_key, self.entry_id, asked.name, priority
             )
             if admission is Admission.WAIT:
-                return self._wait(stream_key, content_state)
+                return self.wait(stream_key, content_state)
             if victim is not None:
                 await self.ledger.preempt(victim)
-        return await self._put(stream_key, content_state, asked)
+        return await self.put(stream_key, content_state, asked)
 
-    async def _put(
-        self, stream_key: str, content_state: dict[str, Any], asked: _Asked
+    async def put(
+        self, stream_key: str, content_state: dict[str, Any], asked: Asked
     ) -> JsonObject:
+        """PUT a stream that holds its slot; a limit answer puts it back to wait."""
         resolved = await self._buttons.async_resolve(
             asked.request, stream_key=stream_key, optional=asked.buttons_optional
         )
@@ -170,7 +171,7 @@ class StreamPublisher:
             )
         except ActivitySmithLiveActivityLimitError as err:
             self.ledger.refused(stream_key, err.limit)
-            return self._wait(stream_key, content_state)
+            return self.wait(stream_key, content_state)
         except ActivitySmithError as err:
             if not self.ledger.is_confirmed(stream_key):
                 self.ledger.release(stream_key)  # its start failed: not on the phone
@@ -182,7 +183,7 @@ class StreamPublisher:
             self._record_put(stream_key, content_state, response)
         return response
 
-    def _wait(
+    def wait(
         self, stream_key: str, content_state: dict[str, Any], *, preempted: bool = False
     ) -> JsonObject:
         """Put the stream on the waiting list with its newest content."""
@@ -205,82 +206,24 @@ class StreamPublisher:
         )
         return {"stream_key": stream_key, "operation": OPERATION_WAITING}
 
-    async def async_show_waiting(self, slot: Slot) -> None:
-        """Start a stream from the waiting list (the ledger holds its slot).
-
-        A preempted one comes back with its current content, without its alert.
-        """
-        key = slot.slot_id
-        waiting = self._activities.running_stream_content(key)
-        asked = self._asked.get(key) or _Asked(
-            slot.request, True, slot.priority, slot.name
+    def asked_for(self, slot: Slot) -> Asked:
+        """How the stream of `slot` was last asked for (from the ledger after a restart)."""
+        return self._asked.setdefault(
+            slot.slot_id, Asked(slot.request, True, slot.priority, slot.name)
         )
-        if waiting is None:  # nothing to show any more
-            self.ledger.release(key)
-            return
-        if slot.preempted:
-            asked = _Asked(
-                {k: v for k, v in asked.request.items() if k != "alert"},
-                asked.buttons_optional,
-                asked.priority,
-                asked.name,
-            )
-        try:
-            await self._put(key, waiting, asked)
-        except ActivitySmithError as err:
-            _LOGGER.warning(
-                "Could not start %s from the waiting list: %s",
-                slot.name,
-                message_of(self._hass, translated(err)),
-            )
 
-    async def async_preempt(self, slot: Slot) -> None:
-        """End a shown activity at once (dismissed) to give its slot to another.
+    async def end_to_make_room(self, stream_key: str) -> None:
+        """End a shown stream at once (dismissed); it waits to come back.
 
-        A stream waits to come back with its newest content; a manual activity
-        cannot (its id has ended).
+        Its end is not recorded as one: the stream waits, and its sensor says why.
         """
-        if slot.manual:
-            await self._end_manual(slot)
-            return
-        key = slot.slot_id
-        last = self._activities.running_stream_content(key) or {}
-        asked = self._asked.get(key) or _Asked(
-            slot.request, True, slot.priority, slot.name
-        )
-        self._asked[key] = asked
-        self._wait(key, last, preempted=True)
+        last = self._activities.running_stream_content(stream_key) or {}
+        self.wait(stream_key, last, preempted=True)
         final = {**last, ATTR_AUTO_DISMISS_MINUTES: 0} if last else None
         body = content.request_body(final, {})
-        try:
-            response = await self._client.end_stream(key, body or None, context=None)
-        except ActivitySmithError as err:
-            _LOGGER.warning("Could not end %s to make room: %s", slot.name, err)
-            return
+        response = await self._client.end_stream(stream_key, body or None)
         if not response.get("queued"):
             self._on_answered()
-
-    async def _end_manual(self, slot: Slot) -> None:
-        last = self._activities.last_content(slot.activity_id or "") or {}
-        body: dict[str, Any] = {"activity_id": slot.activity_id}
-        if last:
-            body["content_state"] = {**last, ATTR_AUTO_DISMISS_MINUTES: 0}
-        try:
-            response = await self._client.end_live_activity(body)
-        except ActivitySmithError as err:
-            _LOGGER.warning("Could not end %s to make room: %s", slot.name, err)
-            return
-        self._activities.updated(slot.activity_id or "", last, response, ended=True)
-
-    @callback
-    def requeue(self, slot: Slot) -> None:
-        """ActivitySmith ended this stream to make room: it waits to come back."""
-        if (last := self._activities.running_stream_content(slot.slot_id)) is None:
-            return
-        self._asked.setdefault(
-            slot.slot_id, _Asked(slot.request, True, slot.priority, slot.name)
-        )
-        self._wait(slot.slot_id, last, preempted=True)
 
     async def end(
         self,
@@ -345,7 +288,7 @@ class StreamPublisher:
             and key in self._asked
         ):
             self.ledger.refused(key, result.limit)
-            self._wait(key, content_state or {})
+            self.wait(key, content_state or {})
             return
         if not isinstance(result, Exception):
             if request.is_update:
@@ -411,8 +354,8 @@ class StreamPublisher:
 
 
 @dataclass(slots=True)
-class _Asked:
-    """How a stream was last asked for."""
+class Asked:
+    """How a stream was last asked for: what its start from the waiting list needs."""
 
     request: dict[str, Any]
     buttons_optional: bool

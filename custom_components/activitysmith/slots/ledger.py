@@ -1,115 +1,31 @@
-"""The ledger of the few Live Activities a phone shows, one per ActivitySmith account.
-
-iOS shows only a few Live Activities per app on a phone (the API's limit answer says
-how many; 4 until it has said anything). Every start of this Home Assistant passes
-through the ledger of its API key, shared by every entry of that key:
-- with a slot free, the start goes out at once (it holds the slot while in flight, so
-  there is never more than one attempt per free slot);
-- at capacity, a start of higher priority ends the lowest-priority activity shown
-  (not before it was shown for `MIN_SHOWN`, never a critical one, at most one such
-  preemption per `PREEMPT_EVERY`), and the ended one waits to come back;
-- otherwise it waits: by priority, oldest first within a level, the newest content
-  per activity kept. A freed slot starts the first waiting one at once.
-
-Activities started elsewhere on the account are invisible until a limit answer
-arrives while the ledger thinks there is room: then the ledger counts them as
-`others`, holds, and probes with backoff until the refusals stop.
-
-The ledger decides; the entries' publishers (`SlotOwner`) send and end. What it knows
-is saved (`slots_store`) and reconciled with the entries' records at set-up.
-"""
+"""The ledger of what one account's phones show and what waits, and who starts next."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-import enum
 import logging
-from typing import Any, Final, Protocol
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
-from homeassistant.util.signal_type import SignalType
 
-from .const import DOMAIN, Priority
+from ..const import DOMAIN, Priority
+from . import policy
+from .model import (
+    DEFAULT_CAPACITY,
+    MANUAL_LIFETIME,
+    MAX_CAPACITY,
+    PROBE_BACKOFF,
+    Admission,
+    Slot,
+    SlotOwner,
+    signal_slots,
+)
 
 _LOGGER = logging.getLogger(__name__)
-
-DEFAULT_CAPACITY: Final = 4
-# The most Live Activities a limit answer may plausibly name (anything else: ignored).
-MAX_CAPACITY: Final = 20
-MIN_SHOWN: Final = timedelta(seconds=60)
-PREEMPT_EVERY: Final = timedelta(seconds=30)
-# Waits between probes of slots held by the account's other clients.
-PROBE_BACKOFF: Final = (
-    timedelta(minutes=1),
-    timedelta(minutes=2),
-    timedelta(minutes=5),
-    timedelta(minutes=10),
-)
-# iOS ends a Live Activity after 8 hours and removes it 4 hours later: a manual one
-# whose end we never saw holds its slot no longer than that.
-MANUAL_LIFETIME: Final = timedelta(hours=12)
-
-
-class Admission(enum.Enum):
-    """What a start may do now."""
-
-    START = "start"
-    PREEMPT = "preempt"
-    WAIT = "wait"
-
-
-@dataclass(slots=True)
-class Slot:
-    """One activity the ledger knows: shown (or starting), or waiting for a slot."""
-
-    slot_id: str
-    entry_id: str
-    name: str
-    priority: Priority
-    # Since when it is shown, or waits.
-    since: datetime
-    shown: bool
-    # Ended to make room for a more important one (it waits to come back).
-    preempted: bool = False
-    # A manual activity (`start_live_activity`): it cannot come back once ended.
-    manual: bool = False
-    activity_id: str | None = None
-    # ActivitySmith accepted its start (a failure of a later update keeps the slot).
-    confirmed: bool = False
-    # A waiting stream's request fields (buttons, channels...) to start it with.
-    request: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """What the slots sensor and diagnostics show of it."""
-        return {
-            "name": self.name,
-            "priority": self.priority.label,
-            "since": self.since.isoformat(),
-            **({"preempted": True} if self.preempted else {}),
-        }
-
-
-class SlotOwner(Protocol):
-    """What the ledger asks of an entry's publisher."""
-
-    async def async_show_waiting(self, slot: Slot) -> None:
-        """Start a waiting activity: its slot is reserved."""
-
-    async def async_preempt(self, slot: Slot) -> None:
-        """End a shown activity at once (dismissed) to free its slot."""
-
-    def requeue(self, slot: Slot) -> None:
-        """ActivitySmith ended a shown stream itself: it waits to come back."""
-
-
-def signal_slots(ledger_id: str) -> SignalType[()]:
-    """Sent whenever what is shown or waits changes (for the slots sensors)."""
-    return SignalType(f"{DOMAIN}_{ledger_id}_slots")
 
 
 class SlotLedger:
@@ -206,6 +122,7 @@ class SlotLedger:
         for slot in [s for s in self.slots.values() if s.entry_id == entry_id]:
             del self.slots[slot.slot_id]
         self._changed()
+        self._reconsider()
 
     # Starts.
 
@@ -268,15 +185,21 @@ class SlotLedger:
 
     @callback
     def started(self, slot_id: str, activity_id: str | None) -> None:
-        """ActivitySmith accepted the start: the refusals, if any, have stopped."""
-        if (slot := self.slots.get(slot_id)) is not None and slot.shown:
-            if activity_id:
-                slot.activity_id = activity_id
-            slot.confirmed = True
-            self._probe_step = 0
-            if self.others and self.waiting:  # learn on: is another one free?
-                self._schedule("probe", PROBE_BACKOFF[0])
-            self._changed()
+        """ActivitySmith accepted the start: the refusals, if any, have stopped.
+
+        Slots thought held elsewhere may have freed too: the next waiting one
+        probes at once (one attempt at a time), until a refusal says no more.
+        """
+        if (slot := self.slots.get(slot_id)) is None or not slot.shown:
+            return
+        if activity_id:
+            slot.activity_id = activity_id
+        confirmed_now, slot.confirmed = not slot.confirmed, True
+        self._probe_step = 0
+        self._changed()
+        if confirmed_now and self.others and self.waiting:
+            self._probe()
+            self._reconsider()
 
     @callback
     def rename(self, slot_id: str, new_id: str, activity_id: str) -> None:
@@ -291,26 +214,21 @@ class SlotLedger:
         """A start met the limit answer: fewer slots are free than the ledger thought.
 
         The limit becomes the capacity (if usable); the activities the answer counts
-        beyond ours are the account's other clients'. Probes follow with backoff.
+        beyond ours are the account's other clients'. The refused start waits again
+        in its old place; probes follow with backoff.
         """
         if 1 <= limit <= MAX_CAPACITY:
             self.capacity = limit
-        self.slots.pop(slot_id, None)
-        # Every slot we do not hold is someone else's, or this start would have gone
-        # (`active` is the fullest device's count: no better guide to which are free).
+        if (slot := self.slots.get(slot_id)) is not None and slot.shown:
+            slot.shown, slot.confirmed = False, False
+            slot.since = slot.waiting_since or slot.since
+        # Every slot we do not hold is taken, as far as we can tell: `active` is only
+        # the fullest phone's count, and trying again at once could storm the API.
         self.others = max(1, self.capacity - len(self.shown))
         step = min(self._probe_step, len(PROBE_BACKOFF) - 1)
         self._schedule("probe", PROBE_BACKOFF[step])
         self._probe_step += 1
         self._changed()
-
-    @callback
-    def learned_capacity(self, limit: int) -> None:
-        """An answer named the limit (a larger one frees slots at once)."""
-        if 1 <= limit <= MAX_CAPACITY and limit != self.capacity:
-            self.capacity = limit
-            self._changed()
-            self._reconsider()
 
     # Ends.
 
@@ -341,6 +259,11 @@ class SlotLedger:
         if slot is None:
             return
         del self.slots[slot.slot_id]
+        # The phone was full although the ledger saw room: count the rest as taken
+        # until a probe finds out, so the ended one does not push another one out.
+        self.others = max(self.others, self.capacity - len(self.shown))
+        if "probe" not in self._timers:
+            self._schedule("probe", PROBE_BACKOFF[0])
         self._changed()
         if not slot.manual and (owner := self._owners.get(slot.entry_id)):
             owner.requeue(slot)
@@ -348,20 +271,9 @@ class SlotLedger:
     # Deciding.
 
     def _victim_for(self, priority: Priority) -> Slot | None:
-        """The shown activity a start of `priority` may end now, if any."""
-        now = dt_util.utcnow()
-        if self._last_preemption and now - self._last_preemption < PREEMPT_EVERY:
-            return None
-        candidates = [
-            s
-            for s in self.shown
-            if s.priority < priority
-            and s.priority is not Priority.CRITICAL
-            and now - s.since >= MIN_SHOWN
-            and s.entry_id in self._owners  # an unloaded entry cannot end it
-        ]
-        # The least important; of those, the one shown longest.
-        return min(candidates, key=lambda s: (s.priority, s.since), default=None)
+        return policy.victim(
+            self.shown, priority, dt_util.utcnow(), self._last_preemption, self._owners
+        )
 
     def _take_for_preemption(self, victim: Slot) -> None:
         self._last_preemption = dt_util.utcnow()
@@ -400,6 +312,7 @@ class SlotLedger:
                     self._schedule_next_chance(slot.priority)
                     return
                 self._take_for_preemption(victim)
+            slot.waiting_since = slot.since
             slot.shown, slot.since = True, dt_util.utcnow()
             self._changed()
             self._run(self._show(owner, slot, victim))
@@ -419,19 +332,11 @@ class SlotLedger:
         return self._preempt(victim)
 
     def _schedule_next_chance(self, priority: Priority) -> None:
-        """When a preemption for `priority` could happen (dwell, pace), look again."""
-        now = dt_util.utcnow()
-        times = [
-            s.since + MIN_SHOWN
-            for s in self.shown
-            if s.priority < priority and s.priority is not Priority.CRITICAL
-        ]
-        if not times:
-            return
-        at = min(times)
-        if self._last_preemption is not None:
-            at = max(at, self._last_preemption + PREEMPT_EVERY)
-        self._schedule("chance", max(at - now, timedelta(seconds=1)))
+        """Look again when a preemption for `priority` could happen."""
+        at = policy.next_chance(self.shown, priority, self._last_preemption)
+        if at is not None:
+            delay = max(at - dt_util.utcnow(), timedelta(seconds=1))
+            self._schedule("chance", delay)
 
     def _schedule(self, timer: str, delay: timedelta) -> None:
         if (cancel := self._timers.pop(timer, None)) is not None:

@@ -4,35 +4,29 @@ Every entry of one key shares its ledger (the phones are the account's), loaded 
 the first set-up and kept in `hass.data` across reloads. It is saved a second after
 each change; what it reads back is checked leniently (a newer version's file, an
 edited one), so a bad file costs what it held, never the set-up.
-
-It also raises the one repair the slots have: a high or critical activity that has
-waited for `WAITING_REPAIR_AFTER`, naming what holds the slots. It clears itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
 import logging
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_call_later
+from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, Priority
-from .records import STATUS_ENDED, STATUS_WAITING
-from .slots import Slot, SlotLedger
-from .store import ActivityTracker
+from ..const import DOMAIN, Priority
+from ..records import STATUS_ENDED, STATUS_WAITING
+from ..store import ActivityTracker
+from .ledger import SlotLedger
+from .model import MAX_CAPACITY, Slot
+from .watch import WaitingWatch
 
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1
-WAITING_REPAIR_AFTER: Final = timedelta(minutes=10)
-WAITING_ISSUE_PREFIX: Final = "slot_waiting_"
 
 
 class _LedgerStore(Store[dict[str, Any]]):
@@ -50,11 +44,18 @@ async def async_ledger_for(hass: HomeAssistant, key_id: str) -> SlotLedger:
     if (ledger := ledgers.get(key_id)) is None:
         ledger = SlotLedger(hass, key_id)
         store = _LedgerStore(hass, STORAGE_VERSION, f"{DOMAIN}.slots.{key_id}")
-        _restore(ledger, await store.async_load())
+        try:
+            saved = await store.async_load()
+        except UnsupportedStorageVersionError:
+            # A newer version's file (a downgrade): start afresh; the entries'
+            # records bring back what is shown when they set up.
+            _LOGGER.warning("Ignored the saved Live Activity slots of a newer version")
+            saved = None
+        _restore(ledger, saved)
         if (known := ledgers.get(key_id)) is not None:  # loaded meanwhile
             return known
         ledgers[key_id] = ledger
-        watch = _WaitingWatch(hass, ledger)
+        watch = WaitingWatch(hass, ledger)
 
         def changed() -> None:
             store.async_delay_save(lambda: _saved(ledger), SAVE_DELAY)
@@ -153,7 +154,7 @@ def _restore(ledger: SlotLedger, saved: object) -> None:
         _LOGGER.warning("Ignored the unreadable saved Live Activity slots")
         return
     capacity = saved.get("capacity")
-    if type(capacity) is int and 1 <= capacity <= 20:
+    if type(capacity) is int and 1 <= capacity <= MAX_CAPACITY:
         ledger.capacity = capacity
     stored = saved.get("slots")
     dropped = 0
@@ -200,67 +201,3 @@ def _slot_from(item: object) -> Slot | None:
         confirmed=item.get("confirmed") is True,
         request=request,
     )
-
-
-class _WaitingWatch:
-    """Raises a repair for an important activity that waits too long; clears it."""
-
-    def __init__(self, hass: HomeAssistant, ledger: SlotLedger) -> None:
-        self._hass = hass
-        self._ledger = ledger
-        self._raised: set[str] = set()
-        self._cancel: Callable[[], None] | None = None
-
-    @callback
-    def check(self, *_: Any) -> None:
-        now = dt_util.utcnow()
-        overdue, next_due = set(), None
-        for slot in self._ledger.waiting:
-            if slot.priority < Priority.HIGH:
-                continue
-            due = slot.since + WAITING_REPAIR_AFTER
-            if due <= now:
-                overdue.add(slot.slot_id)
-                self._raise(slot)
-            elif next_due is None or due < next_due:
-                next_due = due
-        for slot_id in self._raised - overdue:
-            ir.async_delete_issue(self._hass, DOMAIN, _issue_id(slot_id))
-        self._raised = overdue
-        self._schedule(next_due, now)
-
-    @callback
-    def stop(self) -> None:
-        """Stop watching (no entry of the key is loaded); `check` starts again."""
-        self._schedule(None, dt_util.utcnow())
-
-    def _raise(self, slot: Slot) -> None:
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            _issue_id(slot.slot_id),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="slot_waiting",
-            translation_placeholders={
-                "name": slot.name,
-                "capacity": str(self._ledger.capacity),
-                "shown": self._ledger.describe_shown(),
-            },
-        )
-
-    def _schedule(self, due: datetime | None, now: datetime) -> None:
-        if self._cancel is not None:
-            self._cancel()
-            self._cancel = None
-        if due is not None and self._ledger.attached:
-            self._cancel = async_call_later(self._hass, due - now, self._fired)
-
-    @callback
-    def _fired(self, _now: datetime) -> None:
-        self._cancel = None
-        self.check()
-
-
-def _issue_id(slot_id: str) -> str:
-    return f"{WAITING_ISSUE_PREFIX}{slot_id}"
