@@ -247,3 +247,39 @@ async def test_a_tracked_send_without_a_device_raises_the_channel_repair(
     await settle(hass, loaded_entry)
     assert server.running
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_removing_the_tracked_entity_withdraws_its_recipients_repair(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """And confirming a fix flow opened before then changes nothing."""
+    ids = await household(hass, loaded_entry)
+    tracked = await track_guest(hass, loaded_entry, [ids["kitchen"]], "anyone")
+    hass.config_entries.async_remove_subentry(loaded_entry, ids["kitchen"])
+    await settle(hass, loaded_entry)
+    issue_id = f"tracked_recipients_removed_{tracked}"
+    await async_setup_component(hass, "repairs", {})
+    flow = await repairs_flow_manager(hass).async_init(
+        DOMAIN, data={"issue_id": issue_id}
+    )
+    hass.config_entries.async_remove_subentry(loaded_entry, tracked)
+    await settle(hass, loaded_entry)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await repairs_flow_manager(hass).async_configure(flow["flow_id"], {})
+    assert tracked not in loaded_entry.subentries
+
+
+async def test_removing_a_recipient_withdraws_its_person_repair(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    recipient = await add_recipient(hass, loaded_entry, "Dan", ["dan"], "person.dan")
+    issue_id = f"recipient_person_missing_{recipient}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    hass.config_entries.async_remove_subentry(loaded_entry, recipient)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

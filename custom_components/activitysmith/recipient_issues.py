@@ -160,7 +160,9 @@ def check_people(
             severity=ir.IssueSeverity.WARNING,
             translation_key=PERSON_ISSUE,
             translation_placeholders={"recipient": recipient.name, "person": person},
+            data={"entry_id": entry.entry_id, "subentry_id": recipient.subentry_id},
         )
+    _drop_orphans(hass, entry, PERSON_ISSUE)
 
 
 @callback
@@ -192,6 +194,21 @@ def prune_removed(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
             hass.config_entries.async_update_subentry(
                 entry, subentry, data={**subentry.data, ATTR_RECIPIENTS: kept}
             )
+    _drop_orphans(hass, entry, REMOVED_ISSUE)
+
+
+def _drop_orphans(hass: HomeAssistant, entry: ConfigEntry[Any], kind: str) -> None:
+    """Withdraw the entry's `kind` repairs whose subentry was removed."""
+    registry = ir.async_get(hass)
+    for (domain, issue_id), issue in list(registry.issues.items()):
+        data = issue.data or {}
+        if (
+            domain == DOMAIN
+            and issue_id.startswith(f"{kind}_")
+            and data.get("entry_id") == entry.entry_id
+            and data.get("subentry_id") not in entry.subentries
+        ):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 class SendToEveryoneFlow(ConfirmRepairFlow):

@@ -122,9 +122,7 @@ def is_home(hass: HomeAssistant, recipient: Recipient) -> bool | None:
     A person in another zone is away; a person entity that is unknown, unavailable
     or deleted is neither.
     """
-    if recipient.person is None:
-        return None
-    state = hass.states.get(recipient.person)
+    state = hass.states.get(recipient.person) if recipient.person else None
     if state is None or state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE):
         return None
     return state.state == STATE_HOME
