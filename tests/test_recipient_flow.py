@@ -175,3 +175,27 @@ async def test_the_tracked_flow_refuses_presence_alone_or_beside_channels(
 @pytest.fixture
 def server(aioclient_mock: Any) -> StreamServer:
     return StreamServer(aioclient_mock)
+
+
+async def test_a_renamed_recipient_renames_its_device(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The notify entity keeps its id; its device (and so its name) follows."""
+    recipient_id = await add_recipient(hass, loaded_entry, "Anna", ["anna"])
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_entry.entry_id, SUBENTRY_TYPE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": recipient_id},
+    )
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Annie", "channels": ["anna"]}
+    )
+    await hass.async_block_till_done()
+    entity = entity_registry.async_get("notify.anna_push_notification")
+    assert entity is not None
+    device = device_registry.async_get(entity.device_id or "")
+    assert device is not None
+    assert device.name == "Annie"
+    assert loaded_entry.subentries[recipient_id].title == "Annie"

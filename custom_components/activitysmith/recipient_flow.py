@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
@@ -26,6 +27,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .const import DOMAIN
 from .recipients import (
     ATTR_PRESENCE,
     ATTR_RECIPIENTS,
@@ -67,6 +69,7 @@ class RecipientFlow(ConfigSubentryFlow):
         if user_input is not None:
             data, errors = self._checked(user_input)
             if not errors and reconfiguring:
+                self._rename_device(data[CONF_NAME])
                 return self.async_update_and_abort(
                     self._get_entry(),
                     self._get_reconfigure_subentry(),
@@ -93,6 +96,15 @@ class RecipientFlow(ConfigSubentryFlow):
             ),
             errors=errors,
         )
+
+    def _rename_device(self, name: str) -> None:
+        """The recipient's device is named after it (its notify entity too)."""
+        entry = self._get_entry()
+        subentry_id = self._get_reconfigure_subentry().subentry_id
+        devices = dr.async_get(self.hass)
+        for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+            if (DOMAIN, subentry_id) in device.identifiers and device.name != name:
+                devices.async_update_device(device.id, name=name)
 
     def _checked(
         self, user_input: dict[str, Any]
