@@ -89,6 +89,7 @@ async def add_tracked(
     content: dict[str, Any] | None = None,
     when: dict[str, Any] | None = None,
     wait_background_tasks: bool = True,
+    done: dict[str, Any] | None = None,
 ) -> str:
     """Walk the subentry flow, changing only what is given; return the subentry id.
 
@@ -98,7 +99,7 @@ async def add_tracked(
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_TYPE), context={"source": SOURCE_USER}
     )
-    result = await walk(hass, result, entity_id, activity_type, content, when)
+    result = await walk(hass, result, entity_id, activity_type, content, when, done)
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     await hass.async_block_till_done(wait_background_tasks=wait_background_tasks)
     return next(
@@ -127,6 +128,7 @@ async def reconfigure_tracked(
         changes.get("activity_type"),
         changes.get("content"),
         changes.get("when"),
+        changes.get("done"),
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     return result
@@ -139,6 +141,7 @@ async def walk(
     activity_type: str | None,
     content: dict[str, Any] | None,
     when: dict[str, Any] | None,
+    done: dict[str, Any] | None = None,
 ) -> Any:
     """Submit each step with its suggested values, plus the changes given."""
     flows = hass.config_entries.subentries
@@ -147,6 +150,7 @@ async def walk(
         "type": {"type": activity_type} if activity_type else {},
         "content": content or {},
         "when": when or {},
+        "done": done or {},
     }
     while result["type"] is FlowResultType.FORM:
         step = result["step_id"]

@@ -22,6 +22,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_PRIORITY, DOMAIN, Priority
+from .conditions import RunConfig
 
 SUBENTRY_TYPE: Final = "tracked_entity"
 CONF_ENTITY_ID: Final = "entity_id"
@@ -98,6 +99,9 @@ class TrackedConfig:
     min_interval: float | None = None
     # Which activity keeps a slot on the phone when there are too many (slots.py).
     priority: Priority = Priority.NORMAL
+    # A run condition (thresholds held for a time, or a changing value) instead of
+    # the states above; None: shown by its states (conditions.py).
+    run: RunConfig | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> TrackedConfig:
@@ -123,6 +127,7 @@ class TrackedConfig:
                 else None
             ),
             priority=_priority(data.get(CONF_PRIORITY)),
+            run=RunConfig.from_data(data),
         )
 
 

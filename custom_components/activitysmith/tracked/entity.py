@@ -44,6 +44,7 @@ from ..client import ActivitySmithError, ActivitySmithLiveActivityLimitError
 from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
+from ..store import ActivityTracker
 from .config import (
     CONF_CHANNELS,
     Decision,
@@ -53,6 +54,7 @@ from .config import (
     stream_key_for,
 )
 from .defaults import METRIC_FIELDS
+from .run_tracker import PushSender, RunTracker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,8 +79,14 @@ class TrackedEntity:
         entry: ConfigEntry[Any],
         publisher: StreamPublisher,
         subentry: ConfigSubentry,
+        *,
+        activities: ActivityTracker | None = None,
+        push: PushSender | None = None,
     ) -> None:
-        """Prepare; `async_start` subscribes and reconciles with the phone."""
+        """Prepare; `async_start` subscribes and reconciles with the phone.
+
+        A run condition keeps its run in `activities` and says "done" with `push`.
+        """
         self._hass = hass
         self._entry = entry
         self._publisher = publisher
@@ -95,6 +103,20 @@ class TrackedEntity:
         self._show_template = (
             Template(self.config.show_template, hass)
             if self.config.show_template
+            else None
+        )
+        self._runs = (
+            RunTracker(
+                hass,
+                self.config.run,
+                stream_key=self.stream_key,
+                title=self.title,
+                channels=self.config.channels,
+                activities=activities,
+                push=push,
+                wake=self.async_schedule_refresh,
+            )
+            if self.config.run is not None and activities is not None and push
             else None
         )
         self._unsubscribe: list[Callable[[], None]] = []
@@ -123,6 +145,9 @@ class TrackedEntity:
         templates = [*self._templates.values()]
         if self._show_template is not None:
             templates.append(self._show_template)
+        if self._runs is not None:
+            templates += self._runs.templates
+            self._unsubscribe.append(self._runs.async_stop)
         if templates:
             tracker = async_track_template_result(
                 self._hass,
@@ -188,6 +213,8 @@ class TrackedEntity:
         while self._dirty and not self._stopped:
             self._dirty = False
             await self._refresh()
+            if self._runs is not None:  # after the end it tells of
+                await self._runs.async_send_done(dict(self._variables))
 
     async def _refresh(self) -> None:
         state = self._hass.states.get(self.config.entity_id)
@@ -196,6 +223,8 @@ class TrackedEntity:
             await self.async_end()
             return
         if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            if self._runs is not None:
+                self._runs.hold()
             self._set_status(Decision.HOLD, self.error)
             return
         variables = dict(self._variables)
@@ -227,6 +256,8 @@ class TrackedEntity:
         await self._send(decision, content_state)
 
     def _decide(self, state: State, variables: dict[str, Any]) -> Decision:
+        if self._runs is not None:
+            return self._runs.decide(state, variables)
         if self._show_template is not None:
             shown = self._show_template.async_render(variables, parse_result=False)
             return Decision.SHOW if cv.boolean(shown.strip()) else Decision.END
@@ -246,6 +277,8 @@ class TrackedEntity:
             value = template.async_render(variables, parse_result=not as_text)
             if value not in (None, ""):
                 rendered[name] = value
+        if decision is Decision.END and self._runs is not None:
+            rendered |= self._runs.final_fields(variables, self.config.type)
         if any(name in rendered for name in METRIC_FIELDS):
             metric = {
                 key: rendered.pop(f"metric_{key}")
