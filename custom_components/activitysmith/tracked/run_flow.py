@@ -135,6 +135,9 @@ def suggestions(data: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str,
                 "minutes": whole % 3600 // 60,
                 "seconds": whole % 60,
             }
+    for name in THRESHOLDS:
+        if isinstance(threshold := values.get(name), int | float):
+            values[name] = f"{threshold:g}"  # the text field shows 5, not 5.0
     return {key: values[key] for key in RUN_KEYS if key in values}
 
 

@@ -160,8 +160,7 @@ def duration_text(seconds: int) -> str:
     """A run's length as people write it: 45 s, 12 min, 1 h 12 min."""
     if seconds < 60:
         return f"{seconds} s"
-    minutes = round(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
+    hours, minutes = divmod(seconds // 60, 60)  # whole minutes, as a clock counts
     if not hours:
         return f"{minutes} min"
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"

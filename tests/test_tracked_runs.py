@@ -1,0 +1,367 @@
+"""Runs, not states: an appliance cycle is one Live Activity, from its start to "done".
+
+A power sensor tracked as the flow suggests starts its activity once it has drawn
+more than 5 W for a minute and ends it once it has drawn less than 2 W for three
+minutes, with an elapsed timer, a final "Done after ..." and one push per run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+)
+
+from custom_components.activitysmith.client import API_BASE_URL
+from custom_components.activitysmith.const import DOMAIN
+
+from .tracked_support import (
+    StreamServer,
+    add_tracked,
+    quick_budget,  # noqa: F401 (a fixture)
+    reconfigure_tracked,
+    settle,
+)
+
+pytestmark = pytest.mark.usefixtures("quick_budget")
+
+POWER = "sensor.washer_power"
+POWER_ATTRIBUTES = {
+    "device_class": "power",
+    "unit_of_measurement": "W",
+    "friendly_name": "Washer",
+}
+PUSH_URL = f"{API_BASE_URL}/push-notification"
+PUSH_ANSWER = {
+    "success": True,
+    "devices_notified": 1,
+    "users_notified": 1,
+    "timestamp": "2026-11-26T08:00:00Z",
+}
+
+
+@pytest.fixture
+def server(aioclient_mock: AiohttpClientMocker) -> StreamServer:
+    aioclient_mock.post(PUSH_URL, json=PUSH_ANSWER)
+    return StreamServer(aioclient_mock)
+
+
+def pushes(aioclient_mock: AiohttpClientMocker) -> list[dict[str, Any]]:
+    """The bodies of the push notifications sent so far."""
+    return [
+        body
+        for method, url, body, _ in aioclient_mock.mock_calls
+        if method == "POST" and str(url) == PUSH_URL
+    ]
+
+
+async def power(
+    hass: HomeAssistant, entry: MockConfigEntry, watts: float | str
+) -> None:
+    """The washer's plug reports `watts`."""
+    hass.states.async_set(POWER, str(watts), POWER_ATTRIBUTES)
+    await settle(hass, entry)
+
+
+async def wait(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    seconds: float,
+) -> None:
+    """Let `seconds` pass, in steps of at most 10 s (a timer due between fires)."""
+    while seconds > 0:
+        step = min(10.0, seconds)
+        freezer.tick(timedelta(seconds=step))
+        async_fire_time_changed(hass)
+        await settle(hass, entry)
+        seconds -= step
+
+
+async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Everything saved, then read back by a new set-up (as after a restart)."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    hass.data.pop(f"{DOMAIN}_trackers", None)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await settle(hass, entry)
+
+
+@pytest.fixture
+async def washer(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> str:
+    """The washer's power sensor at 0 W, tracked as the flow suggests."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    hass.states.async_set(POWER, "0", POWER_ATTRIBUTES)
+    subentry_id = await add_tracked(hass, loaded_entry, POWER)
+    await settle(hass, loaded_entry)
+    return subentry_id
+
+
+async def test_a_wash_with_dips_is_one_run_from_start_to_done(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """Start after a minute above 5 W; a 90 s dip stays the run; end 3 min below 2 W."""
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 50)
+    assert server.received == []  # not a minute yet
+    await wait(hass, loaded_entry, freezer, 10)
+    [start] = server.states()
+    assert (start["type"], start["counts_down"]) == ("timer", False)
+    assert "duration_seconds" not in start  # an elapsed timer: no update a second
+    await power(hass, loaded_entry, 1.5)  # a soak
+    await wait(hass, loaded_entry, freezer, 90)
+    await power(hass, loaded_entry, 300)
+    await wait(hass, loaded_entry, freezer, 600)
+    assert server.methods() == ["PUT"]
+    await power(hass, loaded_entry, 0.5)  # done for good
+    await wait(hass, loaded_entry, freezer, 170)
+    assert server.methods() == ["PUT"]
+    await wait(hass, loaded_entry, freezer, 10)
+    assert server.methods() == ["PUT", "DELETE"]
+    [end] = server.sent("DELETE")
+    # From the first minute above 5 W to the moment it dropped for good.
+    assert end["content_state"]["subtitle"] == "Done after 12 min"  # 12.5
+    assert end["content_state"]["is_running"] is False
+    [push] = pushes(aioclient_mock)
+    assert push == {"title": "Washer", "message": "Done after 12 min"}
+    await wait(hass, loaded_entry, freezer, 600)
+    assert len(pushes(aioclient_mock)) == 1
+
+
+async def test_a_short_rise_does_not_start_and_between_thresholds_nothing_changes(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """30 s at 2 kW is not a run; 3 W neither starts one nor ends it (hysteresis)."""
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 30)
+    await power(hass, loaded_entry, 3)
+    await wait(hass, loaded_entry, freezer, 300)
+    assert server.received == []
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 60)
+    await power(hass, loaded_entry, 3)
+    await wait(hass, loaded_entry, freezer, 3600)
+    assert server.methods() == ["PUT"]
+
+
+async def test_unavailable_pauses_the_clock_of_the_end_and_never_ends_the_run(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """100 s below 2 W, 10 min unavailable, then 80 s more: the end is due only then."""
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 60)
+    await power(hass, loaded_entry, 1)
+    await wait(hass, loaded_entry, freezer, 100)
+    for state in ("unavailable", "unknown"):
+        await power(hass, loaded_entry, state)
+        await wait(hass, loaded_entry, freezer, 300)
+    await power(hass, loaded_entry, 1)
+    await wait(hass, loaded_entry, freezer, 70)
+    assert server.methods() == ["PUT"]
+    await wait(hass, loaded_entry, freezer, 10)
+    assert server.methods() == ["PUT", "DELETE"]
+
+
+async def test_a_value_that_is_not_a_number_is_an_error_and_never_starts(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A value template that renders text: the sentence on the sensor, no start."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    hass.states.async_set("sensor.plug", "0", {"watts": 0})
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "sensor.plug",
+        when={
+            "condition": "above",
+            "run_value": "{{ entity.attributes.watts }}",
+            "start_threshold": "5",
+            "end_threshold": "2",
+        },
+    )
+    hass.states.async_set("sensor.plug", "1", {"watts": "lots"})
+    await settle(hass, loaded_entry)
+    await wait(hass, loaded_entry, freezer, 120)
+    assert server.received == []
+    error = hass.states.get("sensor.plug_live_activity").attributes["error"]
+    assert error == "The value lots is not a number; the run waits for a number."
+    hass.states.async_set("sensor.plug", "1", {"watts": 900})
+    await settle(hass, loaded_entry)
+    await wait(hass, loaded_entry, freezer, 60)
+    assert server.methods() == ["PUT"]
+    assert "error" not in hass.states.get("sensor.plug_live_activity").attributes
+
+
+@pytest.mark.parametrize("dropped", [False, True])
+async def test_a_restart_in_the_middle_of_a_run_continues_it(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+    dropped: bool,
+) -> None:
+    """No second start; the run's clock and pending end go on; one end, one push."""
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 600)
+    if dropped:  # the end was pending for 2 of its 3 minutes
+        await power(hass, loaded_entry, 0)
+        await wait(hass, loaded_entry, freezer, 120)
+    await restart(hass, loaded_entry)
+    # Reconciled as any tracked entity: its state again, which the stream updates.
+    assert server.methods() == ["PUT", "PUT"]
+    assert server.states()[0] == server.states()[1]
+    await power(hass, loaded_entry, 0)
+    await wait(hass, loaded_entry, freezer, 60 if dropped else 180)
+    assert server.methods() == ["PUT", "PUT", "DELETE"]
+    [push] = pushes(aioclient_mock)
+    # From its start to the drop for good, the restart included.
+    assert push["message"] == "Done after 10 min"
+
+
+async def test_a_restart_in_the_middle_of_a_pending_start_counts_on(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """40 s before the restart and 20 s after make the minute: one start."""
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 40)
+    await restart(hass, loaded_entry)
+    assert server.received == []
+    await wait(hass, loaded_entry, freezer, 20)
+    assert server.methods() == ["PUT"]
+    await restart(hass, loaded_entry)
+    assert server.methods() == ["PUT", "PUT"]  # reconciled, not started again
+
+
+async def test_the_done_push_is_never_sent_again_after_a_restart(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """An ended run stays ended: no start, no end, no push after the restart."""
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 60)
+    await power(hass, loaded_entry, 0)
+    await wait(hass, loaded_entry, freezer, 180)
+    await restart(hass, loaded_entry)
+    await wait(hass, loaded_entry, freezer, 600)
+    assert server.methods() == ["PUT", "DELETE"]
+    assert len(pushes(aioclient_mock)) == 1
+    assert loaded_entry.runtime_data.activities.runs == {}
+
+
+async def test_the_push_can_be_turned_off_and_the_final_words_changed(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """Reconfigured: no push; the final subtitle is the user's template."""
+    await reconfigure_tracked(
+        hass,
+        loaded_entry,
+        washer,
+        done={
+            "done_push": False,
+            "done_message": "{{ (run_elapsed / 60) | round }} min, peak {{ run_peak }} W",
+        },
+    )
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 60)
+    await power(hass, loaded_entry, 2500)
+    await power(hass, loaded_entry, 0)
+    await wait(hass, loaded_entry, freezer, 180)
+    [end] = server.sent("DELETE")
+    assert end["content_state"]["subtitle"] == "1 min, peak 2500.0 W"
+    assert pushes(aioclient_mock) == []
+
+
+async def test_the_done_push_carries_a_button_that_runs_an_automation(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """A home_assistant button on the push is a signed webhook button."""
+    await hass.config.async_update(external_url="https://home.example.com")
+    await reconfigure_tracked(
+        hass,
+        loaded_entry,
+        washer,
+        done={"push_button_title": "Start dryer", "push_button_action": "dryer"},
+    )
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 60)
+    await power(hass, loaded_entry, 0)
+    await wait(hass, loaded_entry, freezer, 180)
+    [push] = pushes(aioclient_mock)
+    [button] = push["actions"]
+    assert (button["title"], button["type"]) == ("Start dryer", "webhook")
+    assert button["body"]["action"] == "dryer"
+
+
+async def test_a_percentage_is_shown_while_it_changes(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A phone sitting at 80 % is not shown; charging is, until 10 min without change."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    battery = {"device_class": "battery", "unit_of_measurement": "%"}
+    hass.states.async_set("sensor.phone_battery", "80", battery)
+    await add_tracked(hass, loaded_entry, "sensor.phone_battery")
+    await wait(hass, loaded_entry, freezer, 1200)
+    assert server.received == []
+    for level in ("81", "82"):
+        hass.states.async_set("sensor.phone_battery", level, battery)
+        await wait(hass, loaded_entry, freezer, 300)
+    assert [s["percentage"] for s in server.states()] == [81, 82]
+    await wait(hass, loaded_entry, freezer, 290)
+    assert server.methods() == ["PUT", "PUT"]
+    await wait(hass, loaded_entry, freezer, 10)
+    assert server.methods() == ["PUT", "PUT", "DELETE"]
+    assert pushes(aioclient_mock) == []  # "while it changes" says nothing when done
