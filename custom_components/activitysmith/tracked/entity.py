@@ -45,6 +45,7 @@ from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
 from ..store import ActivityTracker
+from .buttons import button_for, timer_command_of
 from .config import (
     CONF_CHANNELS,
     Decision,
@@ -53,21 +54,14 @@ from .config import (
     signal_tracked,
     stream_key_for,
 )
-from .defaults import METRIC_FIELDS
+from .rendering import render_fields, shaped
 from .run_tracker import PushSender, RunTracker
 
 _LOGGER = logging.getLogger(__name__)
 
 # A start refused for the Live Activity limit is tried again this often.
 LIMIT_RETRY: Final = timedelta(seconds=60)
-# A tracked timer's button per state: its title, and the timer action it runs.
-TIMER_BUTTONS: Final = {"active": ("Pause", "pause"), "paused": ("Resume", "start")}
 RENDER_ERRORS: Final = (TemplateError, vol.Invalid, HomeAssistantError)
-
-
-def timer_action_id(command: str, subentry_id: str) -> str:
-    """The action id of a tracked timer's button (letters, digits and -, <= 64)."""
-    return f"timer-{command}-{subentry_id.lower()}"
 
 
 class TrackedEntity:
@@ -270,29 +264,10 @@ class TrackedEntity:
 
     def _render(self, variables: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """The content state the templates give now, checked like an action's."""
-        rendered: dict[str, Any] = {"type": self.config.type}
-        for name, template in self._templates.items():
-            # A value activity shows its readout as rendered ("1,240" stays text).
-            as_text = name == "value" and self.config.type == "value"
-            value = template.async_render(variables, parse_result=not as_text)
-            if value not in (None, ""):
-                rendered[name] = value
+        rendered = render_fields(self._templates, variables, self.config.type)
         if decision is Decision.END and self._runs is not None:
             rendered |= self._runs.final_fields(variables, self.config.type)
-        if any(name in rendered for name in METRIC_FIELDS):
-            metric = {
-                key: rendered.pop(f"metric_{key}")
-                for key in ("label", "value", "unit")
-                if f"metric_{key}" in rendered
-            }
-            rendered["metrics"] = [metric]
-        shaped: dict[str, Any] = {}
-        for name, value in rendered.items():
-            try:
-                shaped[name] = content.FIELDS[name](value)
-            except vol.Invalid as err:
-                raise vol.Invalid(f"{name}: {err.msg} (got {value!r})") from err
-        content_state = content.content_of(shaped)
+        content_state = content.content_of(shaped(rendered))
         if decision is Decision.END:
             phase: content.Phase = "end"
         else:
@@ -339,36 +314,13 @@ class TrackedEntity:
             )
 
     def _button(self) -> dict[str, str] | None:
-        """The activity's home_assistant button (left out if it cannot reach home).
-
-        The user's own, else for a timer: Pause while it runs, Resume while paused (the
-        timer type takes one button, so Cancel does not fit beside them).
-        """
+        """The activity's button (left out if it cannot reach home)."""
         state = self._hass.states.get(self.config.entity_id)
-        if self.config.button is not None:
-            title, action = self.config.button
-        elif (
-            self.config.type == "timer"
-            and state is not None
-            and state.domain == "timer"
-            and state.state in TIMER_BUTTONS
-        ):
-            title, command = TIMER_BUTTONS[state.state]
-            action = timer_action_id(command, self.subentry_id)
-        else:
-            return None
-        return {"title": title, "type": "home_assistant", "action": action}
+        return button_for(self.config, state, self.subentry_id)
 
     def timer_command(self, action: str) -> str | None:
         """The timer action one of this tracked timer's buttons runs, if it is one."""
-        return next(
-            (
-                command
-                for command in ("pause", "start")
-                if action == timer_action_id(command, self.subentry_id)
-            ),
-            None,
-        )
+        return timer_command_of(action, self.subentry_id)
 
     def _set_status(self, decision: Decision | None, error: str | None) -> None:
         if error is not None and error != self.error:
