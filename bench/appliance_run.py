@@ -81,7 +81,7 @@ async def track_washer(hass: Any, entry: Any) -> str:
     )
     answers = {
         "user": {"entity_id": ENTITY_ID},
-        "when": {
+        "run": {
             "start_for": {"seconds": real_seconds(START_FOR)},
             "end_for": {"seconds": real_seconds(END_FOR)},
         },

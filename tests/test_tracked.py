@@ -243,7 +243,9 @@ async def test_reconfigure_changes_the_running_activity_at_once_without_a_reload
 ) -> None:
     """A new title is on the phone right after the form closes."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     client = loaded_entry.runtime_data.client
     result = await reconfigure_tracked(
@@ -286,7 +288,9 @@ async def test_removing_a_tracked_entity_ends_its_activity(
 ) -> None:
     """Its activity ends and its device's entities go; the entry keeps running."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     assert hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
     await settle(hass, loaded_entry)
@@ -409,7 +413,9 @@ async def test_diagnostics_list_tracked_entities_and_their_last_send(
     """What each tracked entity follows, decided and sent; never the key."""
     await async_setup_component(hass, "diagnostics", {})
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, loaded_entry
@@ -645,7 +651,9 @@ async def test_diagnostics_show_hold_while_the_entity_is_unavailable(
     """Unavailable keeps what the phone shows: the decision reads `hold`."""
     await async_setup_component(hass, "diagnostics", {})
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     hass.states.async_set("sensor.battery", "unavailable")
     await settle(hass, loaded_entry)

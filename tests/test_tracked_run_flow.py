@@ -49,19 +49,16 @@ async def test_a_power_sensor_gets_the_appliance_run_preset(
     result = await flows.async_configure(result["flow_id"], suggested(result))
     assert suggested(result)["counts_down"] == "false"
     result = await flows.async_configure(result["flow_id"], suggested(result))
-    when = suggested(result)
-    assert {
-        key: when[key] for key in ("condition", "start_threshold", "end_threshold")
-    } == {
-        "condition": "above",
+    assert (result["step_id"], suggested(result)["condition"]) == ("when", "above")
+    result = await flows.async_configure(result["flow_id"], suggested(result))
+    run = suggested(result)
+    assert run == {
         "start_threshold": "5",
+        "start_for": MINUTE,
         "end_threshold": "2",
+        "end_for": {"hours": 0, "minutes": 3, "seconds": 0},
     }
-    assert (when["start_for"], when["end_for"]) == (
-        MINUTE,
-        {"hours": 0, "minutes": 3, "seconds": 0},
-    )
-    result = await flows.async_configure(result["flow_id"], when)
+    result = await flows.async_configure(result["flow_id"], run)
     assert result["step_id"] == "done"
     done = suggested(result)
     assert (done["done_push"], done["push_message"], done["done_message"]) == (
@@ -92,7 +89,7 @@ async def test_the_preset_is_editable_and_states_can_replace_it(
         hass,
         loaded_entry,
         "sensor.dryer_power",
-        when={"start_threshold": "50", "end_threshold": "10.5", "end_for": MINUTE},
+        run={"start_threshold": "50", "end_threshold": "10.5", "end_for": MINUTE},
     )
     data = loaded_entry.subentries[subentry_id].data
     assert (data["start_threshold"], data["end_threshold"], data["end_for"]) == (
@@ -109,7 +106,7 @@ async def test_the_preset_is_editable_and_states_can_replace_it(
 
 
 @pytest.mark.parametrize(
-    ("when", "errors"),
+    ("when", "errors"),  # the condition (when step) and the run step's fields
     [
         (
             {"start_threshold": "lots", "end_threshold": ""},
@@ -152,8 +149,12 @@ async def test_bad_run_input_is_a_form_error(
     """Each field says what is wrong with it; nothing is created."""
     hass.states.async_set("sensor.washer_power", "0", POWER_ATTRIBUTES)
     result = await start_flow(hass, loaded_entry)
-    result = await walk(hass, result, "sensor.washer_power", None, None, when)
-    assert (result["step_id"], result["errors"]) == ("when", errors)
+    run = dict(when)
+    condition = {"condition": run.pop("condition")} if "condition" in run else None
+    result = await walk(
+        hass, result, "sensor.washer_power", None, None, condition, run=run
+    )
+    assert (result["step_id"], result["errors"]) == ("run", errors)
     assert loaded_entry.subentries == {}
 
 
@@ -163,12 +164,14 @@ async def test_a_run_of_a_state_that_is_not_a_number_is_refused(
     """A switch cannot be above 5; an unavailable entity is not judged."""
     hass.states.async_set("switch.pump", "on")
     result = await start_flow(hass, loaded_entry)
-    when = {"condition": "above", "start_threshold": "5", "end_threshold": "2"}
-    result = await walk(hass, result, "switch.pump", None, None, when)
+    run = {"start_threshold": "5", "end_threshold": "2"}
+    result = await walk(
+        hass, result, "switch.pump", None, None, {"condition": "above"}, run=run
+    )
     assert result["errors"] == {"run_value": "value_not_a_number"}
     hass.states.async_set("switch.pump", "unavailable")
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {**suggested(result), **when}
+        result["flow_id"], {**suggested(result), **run}
     )
     assert result["step_id"] == "done"
 
@@ -180,7 +183,9 @@ async def test_a_bad_push_button_or_template_is_a_form_error(
     hass.states.async_set("sensor.washer_power", "0", POWER_ATTRIBUTES)
     result = await start_flow(hass, loaded_entry)
     done = {"push_title": "{{ name", "push_button_action": "dryer"}
-    result = await walk(hass, result, "sensor.washer_power", None, None, None, done)
+    result = await walk(
+        hass, result, "sensor.washer_power", None, None, None, done=done
+    )
     assert (result["step_id"], result["errors"]) == (
         "done",
         {"push_title": "invalid_template", "push_button_title": "button_needs_title"},

@@ -202,8 +202,8 @@ async def test_a_value_that_is_not_a_number_is_an_error_and_never_starts(
         hass,
         loaded_entry,
         "sensor.plug",
-        when={
-            "condition": "above",
+        when={"condition": "above"},
+        run={
             "run_value": "{{ entity.attributes.watts }}",
             "start_threshold": "5",
             "end_threshold": "2",

@@ -1,7 +1,7 @@
 """The `tracked_entity` subentry flow: pick an entity, see it on the Lock Screen.
 
 Three steps (entity, type, content) and a fourth for when it shows; a run condition
-(`run_flow`) adds a fifth for how a run ends. Every field comes pre-filled from the
+adds two (`run_steps`): when the run starts and ends, and what its end says. Every field comes pre-filled from the
 defaults table, so submitting each step unchanged creates a tracked entity that works.
 Reconfigure walks the same steps with the current values.
 """
@@ -28,6 +28,7 @@ import voluptuous as vol
 
 from ..const import ATTR_AUTO_DISMISS_MINUTES, MAX_MIN_INTERVAL
 from ..content import ACTIVITY_TYPES, COLORS
+from .conditions import CONF_CONDITION
 from .config import (
     CONF_BUTTON_ACTION,
     CONF_BUTTON_TITLE,
@@ -43,16 +44,8 @@ from .config import (
 )
 from .defaults import TYPE_FIELDS, Default, default_fields, default_for
 from .flow_checks import button_errors, template_errors
-from .run_flow import (
-    DONE_DEFAULTS,
-    DONE_SCHEMA,
-    RUN_KEYS,
-    WHEN_FIELDS,
-    condition_errors,
-    done_errors,
-    is_run,
-    suggestions as run_suggestions,
-)
+from .run_flow import RUN_KEYS, WHEN_FIELDS, condition_suggestion, is_run
+from .run_steps import RunSteps
 
 TEXT = TextSelector()
 COMMON_FIELDS = ("title", "subtitle", "icon")
@@ -79,7 +72,7 @@ def _states_selector(suggestions: list[str]) -> SelectSelector:
     )
 
 
-class TrackedEntityFlow(ConfigSubentryFlow):
+class TrackedEntityFlow(RunSteps, ConfigSubentryFlow):
     """Add or change one tracked entity."""
 
     def __init__(self) -> None:
@@ -162,11 +155,11 @@ class TrackedEntityFlow(ConfigSubentryFlow):
         if user_input is not None:
             errors = template_errors(user_input, (CONF_SHOW_TEMPLATE,))
             errors |= button_errors(user_input, CONF_BUTTON_TITLE, CONF_BUTTON_ACTION)
-            errors |= condition_errors(self.hass, self._state(), user_input)
             if not errors:
-                if not is_run(user_input):
+                if not is_run(user_input):  # states: nothing of a run is kept
                     for key in RUN_KEYS:
                         self._data.pop(key, None)
+                    user_input.pop(CONF_CONDITION, None)
                 self._data.update(user_input)
                 self._data[ATTR_AUTO_DISMISS_MINUTES] = int(
                     user_input.get(ATTR_AUTO_DISMISS_MINUTES, 3)
@@ -174,7 +167,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
                 # The row's priority, unless one was chosen (the form's own field).
                 self._data.setdefault(CONF_PRIORITY, self._default().priority.label)
                 if is_run(self._data):
-                    return await self.async_step_done()
+                    return await self.async_step_run()
                 return self._finish()
         default = self._default()
         state = self._state()
@@ -190,9 +183,12 @@ class TrackedEntityFlow(ConfigSubentryFlow):
             **self._data,
             **(user_input or {}),
         }
-        current |= run_suggestions({**self._data, **(user_input or {})}, default.run)
+        current[CONF_CONDITION] = condition_suggestion(
+            {**self._data, **(user_input or {})}, default.run
+        )
         schema = vol.Schema(
             {
+                **WHEN_FIELDS,
                 vol.Optional(CONF_SHOW_STATES): _states_selector(suggestions),
                 vol.Optional(CONF_END_STATES): _states_selector(suggestions),
                 vol.Optional(ATTR_AUTO_DISMISS_MINUTES): NumberSelector(
@@ -215,37 +211,11 @@ class TrackedEntityFlow(ConfigSubentryFlow):
                 vol.Optional(CONF_BUTTON_TITLE): TEXT,
                 vol.Optional(CONF_BUTTON_ACTION): TEXT,
                 vol.Optional(CONF_SHOW_TEMPLATE): TEXT,
-                **WHEN_FIELDS,
             }
         )
         return self.async_show_form(
             step_id="when",
             data_schema=self.add_suggested_values_to_schema(schema, current),
-            errors=errors,
-            description_placeholders={"entity": self._entity_name()},
-        )
-
-    async def async_step_done(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """How a run ends: its final words, and the "done" push (or none)."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = done_errors(user_input)
-            if not errors:
-                for key in DONE_DEFAULTS:  # a field left empty is empty
-                    self._data.pop(key, None)
-                self._data.update(user_input)
-                return self._finish()
-        current = {
-            **DONE_DEFAULTS,
-            **self._default().run,
-            **self._data,
-            **(user_input or {}),
-        }
-        return self.async_show_form(
-            step_id="done",
-            data_schema=self.add_suggested_values_to_schema(DONE_SCHEMA, current),
             errors=errors,
             description_placeholders={"entity": self._entity_name()},
         )

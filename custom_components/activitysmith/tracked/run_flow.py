@@ -72,7 +72,6 @@ RUN_KEYS: Final = (
 )
 # Before any input: a run of 1 minute's start and 3 minutes' end, like the preset.
 FORM_DEFAULTS: Final[Mapping[str, Any]] = {
-    CONF_CONDITION: ConditionKind.STATES.value,
     CONF_START_FOR: 60,
     CONF_END_FOR: 180,
     CONF_CHANGED_WITHIN: 600,
@@ -86,13 +85,23 @@ WHEN_FIELDS: Final[dict[vol.Marker, Any]] = {
             mode=SelectSelectorMode.DROPDOWN,
         )
     ),
-    vol.Optional(CONF_RUN_VALUE): TEXT,
-    vol.Optional(CONF_START_THRESHOLD): NUMBER_TEXT,
-    vol.Optional(CONF_START_FOR): DURATION,
-    vol.Optional(CONF_END_THRESHOLD): NUMBER_TEXT,
-    vol.Optional(CONF_END_FOR): DURATION,
-    vol.Optional(CONF_CHANGED_WITHIN): DURATION,
 }
+# The run step's fields: a threshold run's, or a changing value's.
+THRESHOLD_SCHEMA: Final = vol.Schema(
+    {
+        vol.Optional(CONF_START_THRESHOLD): NUMBER_TEXT,
+        vol.Optional(CONF_START_FOR): DURATION,
+        vol.Optional(CONF_END_THRESHOLD): NUMBER_TEXT,
+        vol.Optional(CONF_END_FOR): DURATION,
+        vol.Optional(CONF_RUN_VALUE): TEXT,
+    }
+)
+CHANGING_SCHEMA: Final = vol.Schema(
+    {
+        vol.Optional(CONF_CHANGED_WITHIN): DURATION,
+        vol.Optional(CONF_RUN_VALUE): TEXT,
+    }
+)
 # The end of a run unless the preset or the user says otherwise (a summary, no push).
 DONE_DEFAULTS: Final[Mapping[str, Any]] = {
     CONF_DONE_MESSAGE: "{{ run_summary }}",
@@ -119,14 +128,28 @@ def is_run(data: Mapping[str, Any]) -> bool:
     return bool(data.get(CONF_CONDITION, ConditionKind.STATES) != ConditionKind.STATES)
 
 
-def suggestions(data: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Any]:
-    """The run fields as the form shows them: the data's, else the preset's.
+def condition_suggestion(data: Mapping[str, Any], preset: Mapping[str, Any]) -> str:
+    """The condition the when step suggests: the data's, else the preset's.
 
     A tracked entity made before run conditions (it has states but no condition)
     keeps its states; only a new one gets the preset.
     """
-    fresh = CONF_CONDITION not in data and "show_states" not in data
-    values = {**FORM_DEFAULTS, **(preset if fresh else {}), **data}
+    if CONF_CONDITION in data:
+        return str(data[CONF_CONDITION])
+    fresh = "show_states" not in data
+    return str(preset.get(CONF_CONDITION, ConditionKind.STATES)) if fresh else "states"
+
+
+def run_suggestions(
+    data: Mapping[str, Any], preset: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The run step's values as the form shows them: the data's, else the preset's.
+
+    The preset counts only for its own kind of run (a power sensor's thresholds are
+    no suggestion for "while it changes").
+    """
+    own = preset if preset.get(CONF_CONDITION) == data.get(CONF_CONDITION) else {}
+    values = {**FORM_DEFAULTS, **own, **data}
     for name in DURATIONS:
         if isinstance(seconds := values.get(name), int | float):
             whole = round(seconds)
@@ -142,26 +165,22 @@ def suggestions(data: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str,
 
 
 def condition_errors(
-    hass: HomeAssistant, state: State | None, user_input: dict[str, Any]
+    hass: HomeAssistant,
+    state: State | None,
+    kind: ConditionKind,
+    user_input: dict[str, Any],
 ) -> dict[str, str]:
-    """Check the run fields of `user_input`, and store its durations as seconds.
+    """Check the run step's `user_input`, and store its durations as seconds.
 
     Thresholds must be numbers that allow the run to end, durations between a second
     and a day, and the value (the state, or the value template) a number now, when
     the entity has a state to judge by.
     """
-    kind = ConditionKind(user_input.get(CONF_CONDITION, ConditionKind.STATES))
-    if kind is ConditionKind.STATES:
-        for key in RUN_KEYS:
-            user_input.pop(key, None)
-        return {}
     errors: dict[str, str] = {}
     used = (CONF_CHANGED_WITHIN,) if kind is ConditionKind.CHANGING else DURATIONS[:2]
-    for name in DURATIONS:
-        if name not in used and name not in user_input:
-            continue
+    for name in used:
         seconds = _seconds(user_input.get(name))
-        if name in used and not MIN_DURATION <= seconds <= MAX_DURATION:
+        if not MIN_DURATION <= seconds <= MAX_DURATION:
             errors[name] = "invalid_duration"
         user_input[name] = seconds
     if kind is not ConditionKind.CHANGING:
