@@ -236,3 +236,25 @@ def test_every_default_row_ends_by_itself_or_is_priority_low(
 def test_the_table_above_covers_every_row() -> None:
     """A new row needs a line in the table of the test above."""
     assert len(DEFAULTS) == 10
+
+
+async def test_a_run_without_durations_or_with_an_endless_threshold_is_refused(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Durations left empty are no durations; inf is no threshold."""
+    hass.states.async_set("sensor.washer_power", "0", POWER_ATTRIBUTES)
+    result = await start_flow(hass, loaded_entry)
+    flows = hass.config_entries.subentries
+    for answer in ({"entity_id": "sensor.washer_power"}, None, None, None):
+        result = await flows.async_configure(
+            result["flow_id"], answer or suggested(result)
+        )
+    assert result["step_id"] == "run"
+    result = await flows.async_configure(
+        result["flow_id"], {"start_threshold": "inf", "end_threshold": "2"}
+    )
+    assert result["errors"] == {
+        "start_threshold": "threshold_not_a_number",
+        "start_for": "invalid_duration",
+        "end_for": "invalid_duration",
+    }

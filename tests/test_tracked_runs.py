@@ -19,10 +19,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
+    AiohttpClientMockResponse,
 )
 
 from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
+from custom_components.activitysmith.tracked.conditions import RunConfig
+from custom_components.activitysmith.tracked.runs import Run, RunPhase, duration_text
 
 from .tracked_support import (
     StreamServer,
@@ -365,3 +368,200 @@ async def test_a_percentage_is_shown_while_it_changes(
     await wait(hass, loaded_entry, freezer, 10)
     assert server.methods() == ["PUT", "PUT", "DELETE"]
     assert pushes(aioclient_mock) == []  # "while it changes" says nothing when done
+
+
+async def end_a_run(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Two minutes at 2 kW, then 0 W until the run is done."""
+    await power(hass, entry, 2000)
+    await wait(hass, entry, freezer, 120)
+    await power(hass, entry, 0)
+    await wait(hass, entry, freezer, 180)
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {
+            "status": 429,
+            "json": {"error": "Rate limit exceeded"},
+            "headers": {"Retry-After": "30"},
+        },
+        {"status": 429, "json": {"error": "Rate limit exceeded"}},
+    ],
+    ids=["429 with Retry-After", "429 without"],
+)
+async def test_a_done_push_refused_for_the_rate_is_sent_when_it_may(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+    refusal: dict[str, Any],
+) -> None:
+    """Nothing reached a phone: tried again once the wait is over, and sent once."""
+    answers = [refusal, {"json": PUSH_ANSWER}]
+    aioclient_mock.clear_requests()
+    StreamServer(aioclient_mock)
+    sent: list[dict[str, Any]] = []
+
+    async def answer(method: str, url: Any, data: Any) -> AiohttpClientMockResponse:
+        sent.append(data)
+        return AiohttpClientMockResponse(method, url, **answers.pop(0))
+
+    aioclient_mock.post(PUSH_URL, side_effect=answer)
+    await end_a_run(hass, loaded_entry, freezer)
+    assert len(sent) == 1
+    await wait(hass, loaded_entry, freezer, 70)
+    assert len(sent) == 2
+    assert sent[0] == sent[1]
+    await wait(hass, loaded_entry, freezer, 600)
+    assert len(sent) == 2
+
+
+async def test_a_done_push_that_fails_is_logged_and_the_run_ends_all_the_same(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refused push is a sentence in the log; it is not sent again."""
+    aioclient_mock.clear_requests()
+    server = StreamServer(aioclient_mock)
+    aioclient_mock.post(
+        PUSH_URL, status=403, json={"error": "Forbidden", "message": "scope"}
+    )
+    await end_a_run(hass, loaded_entry, freezer)
+    await wait(hass, loaded_entry, freezer, 600)
+    assert server.methods() == ["PUT", "DELETE"]
+    assert len(pushes(aioclient_mock)) == 1
+    assert "The done push of Washer was not sent" in caplog.text
+
+
+async def test_a_push_template_that_fails_sends_no_push(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The activity still ends; the log says why no push came."""
+    await reconfigure_tracked(
+        hass, loaded_entry, washer, done={"push_message": "{{ 1 / 0 }}"}
+    )
+    await end_a_run(hass, loaded_entry, freezer)
+    assert server.methods() == ["PUT", "DELETE"]
+    assert pushes(aioclient_mock) == []
+    assert "The done push of Washer was not sent" in caplog.text
+
+
+async def test_the_done_push_goes_to_the_tracked_entitys_channels(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+) -> None:
+    """The same recipients as its Live Activity."""
+    await reconfigure_tracked(
+        hass, loaded_entry, washer, when={"channels": ["laundry"]}
+    )
+    await end_a_run(hass, loaded_entry, freezer)
+    [push] = pushes(aioclient_mock)
+    assert push["target"] == {"channels": ["laundry"]}
+
+
+async def test_a_value_template_that_fails_pauses_the_run_with_an_error(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A template error is the sensor's error; the pending start waits for a number."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    hass.states.async_set("sensor.plug", "0", {"amps": 1})
+    await add_tracked(
+        hass,
+        loaded_entry,
+        "sensor.plug",
+        when={"condition": "above"},
+        run={
+            "run_value": "{{ 230 / entity.attributes.amps }}",
+            "start_threshold": "100",
+            "end_threshold": "50",
+        },
+    )
+    hass.states.async_set("sensor.plug", "1", {"amps": 2})  # 115 W
+    await wait(hass, loaded_entry, freezer, 30)
+    hass.states.async_set("sensor.plug", "1", {"amps": 0})
+    await wait(hass, loaded_entry, freezer, 300)
+    assert server.received == []
+    assert "error" in hass.states.get("sensor.plug_live_activity").attributes
+    hass.states.async_set("sensor.plug", "1", {"amps": 2})
+    await wait(hass, loaded_entry, freezer, 20)
+    assert server.received == []  # 30 s before the error, 20 s after: not a minute
+    await wait(hass, loaded_entry, freezer, 10)
+    assert server.methods() == ["PUT"]
+
+
+async def test_a_changing_value_that_pauses_is_not_ended_by_the_pause(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Unavailable for half an hour: the 10 minutes count without that half hour."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    battery = {"device_class": "battery", "unit_of_measurement": "%"}
+    hass.states.async_set("sensor.phone_battery", "50", battery)
+    await add_tracked(hass, loaded_entry, "sensor.phone_battery")
+    hass.states.async_set("sensor.phone_battery", "51", battery)
+    await wait(hass, loaded_entry, freezer, 300)
+    hass.states.async_set("sensor.phone_battery", "unavailable", battery)
+    await wait(hass, loaded_entry, freezer, 1800)
+    hass.states.async_set("sensor.phone_battery", "51", battery)
+    await wait(hass, loaded_entry, freezer, 290)
+    assert server.methods() == ["PUT"]
+    await wait(hass, loaded_entry, freezer, 10)
+    assert server.methods() == ["PUT", "DELETE"]
+
+
+def test_a_stored_run_that_cannot_be_read_starts_idle() -> None:
+    """Junk in the store never starts or ends a run."""
+    for junk in (
+        "running",
+        {"phase": "sprinting"},
+        {"phase": "running"},  # on, but since when?
+        {"phase": "starting", "pending_since": "yesterday"},
+        {"phase": "running", "started": "2026-11-26T08:00:00+00:00", "peak": "inf"},
+        {"phase": "running", "started": "2026-11-26T08:00:00+00:00", "peak": [1]},
+    ):
+        assert Run.from_stored(junk) == Run()
+    run = Run.from_stored(
+        {"phase": "running", "started": "2026-11-26T08:00:00+00:00", "peak": 2000}
+    )
+    assert (run.phase, run.peak) == (RunPhase.RUNNING, 2000.0)
+    assert Run.from_stored(run.as_stored()) == run
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(45, "45 s"), (60, "1 min"), (749, "12 min"), (3600, "1 h"), (4320, "1 h 12 min")],
+)
+def test_a_run_s_length_reads_as_people_write_it(seconds: int, text: str) -> None:
+    """Whole minutes, as a clock counts them."""
+    assert duration_text(seconds) == text
+
+
+def test_a_run_condition_that_cannot_be_read_is_no_run() -> None:
+    """Edited by hand or written by a newer version: shown by its states instead."""
+    assert RunConfig.from_data({"condition": "sideways"}) is None
+    assert RunConfig.from_data({"condition": "above", "start_threshold": "x"}) is None
+    assert RunConfig.from_data({"condition": "states"}) is None

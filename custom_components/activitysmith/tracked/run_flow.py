@@ -233,8 +233,6 @@ def _value_error(
 
 def _seconds(value: object) -> float:
     """A duration from the form (hours, minutes, seconds) in seconds; 0 if unreadable."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
     try:
         return float(cv.time_period_dict(value).total_seconds())
     except vol.Invalid:
@@ -242,8 +240,7 @@ def _seconds(value: object) -> float:
 
 
 def _number(value: object) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
+    """A finite number (a missing field, "None" or "inf" is none)."""
     try:
         number = float(str(value).strip())
     except ValueError:

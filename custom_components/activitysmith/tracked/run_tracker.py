@@ -23,7 +23,12 @@ from homeassistant.helpers.event import async_call_later, async_track_point_in_u
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 
-from ..client import ActivitySmithBudgetExhaustedError, ActivitySmithError, JsonObject
+from ..client import (
+    ActivitySmithBudgetExhaustedError,
+    ActivitySmithError,
+    ActivitySmithRateLimitError,
+    JsonObject,
+)
 from ..const import DOMAIN
 from ..failures import message_of, translated
 from ..store import ActivityTracker
@@ -37,6 +42,7 @@ _LOGGER = logging.getLogger(__name__)
 type PushSender = Callable[[dict[str, Any], str], Awaitable[JsonObject]]
 # A "done" push the budget refused is tried again this many times, when it says.
 PUSH_RETRIES: Final = 3
+PUSH_RETRY_WAIT: Final = 60.0  # seconds, when a 429 does not say
 NO_NUMBER: Final = (STATE_UNAVAILABLE, STATE_UNKNOWN, "None", "")
 
 
@@ -242,11 +248,10 @@ class RunTracker:
     async def _async_push(self, body: dict[str, Any], retries: int) -> None:
         try:
             await self._push(body, self._stream_key)
-        except ActivitySmithBudgetExhaustedError as err:
+        except (ActivitySmithBudgetExhaustedError, ActivitySmithRateLimitError) as err:
+            # Nothing reached a phone: tried again when the budget (or 429) says.
             if retries <= 0:
-                _LOGGER.warning(
-                    "The done push of %s was not sent: %s", self._title, err
-                )
+                self._push_failed(err)
                 return
 
             @callback
@@ -255,20 +260,21 @@ class RunTracker:
                 self._hass.async_create_task(self._async_push(body, retries - 1))
 
             self._cancel_retry = async_call_later(
-                self._hass, max(err.retry_after, 0.1), again
+                self._hass, max(err.retry_after or PUSH_RETRY_WAIT, 0.1), again
             )
         except ActivitySmithError as err:
-            _LOGGER.warning(
-                "The done push of %s was not sent: %s",
-                self._title,
-                message_of(self._hass, translated(err)),
-            )
+            self._push_failed(err)
+
+    def _push_failed(self, err: ActivitySmithError) -> None:
+        _LOGGER.warning(
+            "The done push of %s was not sent: %s",
+            self._title,
+            message_of(self._hass, translated(err)),
+        )
 
 
 def _as_number(raw: object) -> float | None:
     """A finite number, or None (never a start or end from anything else)."""
-    if isinstance(raw, bool):
-        return None
     try:
         number = float(str(raw))
     except ValueError:
