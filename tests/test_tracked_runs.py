@@ -565,3 +565,29 @@ def test_a_run_condition_that_cannot_be_read_is_no_run() -> None:
     assert RunConfig.from_data({"condition": "sideways"}) is None
     assert RunConfig.from_data({"condition": "above", "start_threshold": "x"}) is None
     assert RunConfig.from_data({"condition": "states"}) is None
+
+
+async def test_content_templates_can_show_the_run_s_clock(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """run_elapsed in a subtitle: rendered at each change, never undefined."""
+    await reconfigure_tracked(
+        hass,
+        loaded_entry,
+        washer,
+        content={"subtitle": "{{ run_elapsed // 60 }} min, peak {{ run_peak }} W"},
+    )
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 60)
+    await wait(hass, loaded_entry, freezer, 600)
+    await power(hass, loaded_entry, 300)
+    assert [s["subtitle"] for s in server.states()] == [
+        "1 min, peak 2000.0 W",
+        "11 min, peak 2000.0 W",
+    ]
+    assert "undefined" not in caplog.text

@@ -7,7 +7,7 @@ template of a tracked entity can use besides `states()` and co.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, KeysView, Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping
 from dataclasses import dataclass
 import enum
 import re
@@ -158,16 +158,24 @@ class LiveVariables(Mapping[str, Any]):
     are read anew whenever it renders, so its results follow the tracked entity.
     """
 
-    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
-        """Follow `entity_id`."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entity_id: str,
+        *,
+        extra: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Follow `entity_id`; `extra` gives more variables (a run's) at each read."""
         self._hass = hass
         self._entity_id = entity_id
+        self._extra = extra
 
     def _now(self) -> dict[str, Any]:
         state = self._hass.states.get(self._entity_id) or State(
             self._entity_id, STATE_UNKNOWN
         )
-        return variables_for(self._hass, state)
+        found = variables_for(self._hass, state)
+        return found if self._extra is None else found | dict(self._extra())
 
     def __getitem__(self, name: str) -> Any:
         """One variable, as it is now."""

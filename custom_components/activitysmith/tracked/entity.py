@@ -90,7 +90,6 @@ class TrackedEntity:
         self.stream_key = stream_key_for(subentry.subentry_id)
         self.error: str | None = None
         self.decision: Decision | None = None
-        self._variables = LiveVariables(hass, self.config.entity_id)
         self._templates = {
             name: Template(text, hass) for name, text in self.config.fields.items()
         }
@@ -112,6 +111,12 @@ class TrackedEntity:
             )
             if self.config.run is not None and activities is not None and push
             else None
+        )
+        # A run's variables too, so template tracking renders what a refresh does.
+        self._variables = LiveVariables(
+            hass,
+            self.config.entity_id,
+            extra=self._runs.variables if self._runs is not None else None,
         )
         self._unsubscribe: list[Callable[[], None]] = []
         self._cancel_retry: Callable[[], None] | None = None
