@@ -112,6 +112,8 @@ class TrackedEntity:
             if self.config.run is not None and activities is not None and push
             else None
         )
+        if self._runs is None and activities is not None:
+            activities.set_run(self.stream_key, None)  # no stale run for later
         # A run's variables too, so template tracking renders what a refresh does.
         self._variables = LiveVariables(
             hass,
