@@ -591,3 +591,52 @@ async def test_content_templates_can_show_the_run_s_clock(
         "11 min, peak 2000.0 W",
     ]
     assert "undefined" not in caplog.text
+
+
+async def test_a_shown_entity_switched_to_a_run_ends_until_its_run_starts(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """No run is on yet: the activity ends without a "done", and no push goes."""
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    hass.states.async_set(POWER, "2000", POWER_ATTRIBUTES)
+    subentry_id = await add_tracked(
+        hass, loaded_entry, POWER, when={"condition": "states"}
+    )
+    await settle(hass, loaded_entry)
+    await reconfigure_tracked(
+        hass, loaded_entry, subentry_id, when={"condition": "above"}
+    )
+    await settle(hass, loaded_entry)
+    assert server.methods() == ["PUT", "DELETE"]
+    [end] = server.sent("DELETE")
+    assert "subtitle" not in end["content_state"]
+    assert pushes(aioclient_mock) == []
+    await wait(hass, loaded_entry, freezer, 60)
+    assert server.methods() == ["PUT", "DELETE", "PUT"]
+
+
+async def test_a_done_push_the_rate_keeps_refusing_is_given_up_with_a_sentence(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    washer: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Four refusals: the first try and three more, then the log says so."""
+    aioclient_mock.clear_requests()
+    StreamServer(aioclient_mock)
+    aioclient_mock.post(
+        PUSH_URL,
+        status=429,
+        json={"error": "Rate limit exceeded"},
+        headers={"Retry-After": "10"},
+    )
+    await end_a_run(hass, loaded_entry, freezer)
+    await wait(hass, loaded_entry, freezer, 600)
+    assert len(pushes(aioclient_mock)) == 4
+    assert "The done push of Washer was not sent" in caplog.text
