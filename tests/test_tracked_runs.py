@@ -640,3 +640,24 @@ async def test_a_done_push_the_rate_keeps_refusing_is_given_up_with_a_sentence(
     await wait(hass, loaded_entry, freezer, 600)
     assert len(pushes(aioclient_mock)) == 4
     assert "The done push of Washer was not sent" in caplog.text
+
+
+async def test_the_summary_is_in_home_assistant_s_language(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """German: "Fertig nach 2 min", on the phone and in the push."""
+    hass.config.language = "de"
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    hass.states.async_set(POWER, "0", POWER_ATTRIBUTES)
+    await add_tracked(hass, loaded_entry, POWER)
+    await end_a_run(hass, loaded_entry, freezer)
+    [end] = server.sent("DELETE")
+    assert end["content_state"]["subtitle"] == "Fertig nach 2 min"
+    [push] = pushes(aioclient_mock)
+    assert push["message"] == "Fertig nach 2 min"
