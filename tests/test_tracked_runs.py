@@ -126,6 +126,12 @@ async def test_a_wash_with_dips_is_one_run_from_start_to_done(
     await power(hass, loaded_entry, 2000)
     await wait(hass, loaded_entry, freezer, 50)
     assert server.received == []  # not a minute yet
+    tracked = loaded_entry.runtime_data.tracked.by_subentry[washer]
+    assert tracked.as_dict()["run"] == {  # as diagnostics show it
+        "phase": "starting",
+        "pending_since": "2026-11-26T08:00:00+00:00",
+        "peak": 2000.0,
+    }
     await wait(hass, loaded_entry, freezer, 10)
     [start] = server.states()
     assert (start["type"], start["counts_down"]) == ("timer", False)

@@ -348,4 +348,6 @@ class TrackedEntity:
             "decision": self.decision,
             "error": self.error,
             "running": self.running,
+            # A run condition's run: its phase, start, pending end and peak.
+            "run": self._runs.run.as_stored() if self._runs is not None else None,
         }
