@@ -57,6 +57,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from run_steps import run_done, run_pick, run_thresholds, run_when
+from slot_steps import slots_sensor, tracked_priority
 from steps import (
     button_event,
     check_action,
@@ -114,6 +115,8 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
+    ("tracked entity: priority in every language", tracked_priority),
+    ("slots sensor: details in every language", slots_sensor),
     ("languages: action form and sensor details", languages),
     ("appliance run: power sensor, type, content", run_pick),
     ("appliance run: when step", run_when),

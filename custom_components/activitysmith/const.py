@@ -21,6 +21,7 @@ MAX_MIN_INTERVAL: Final = 3600
 # Unique-id keys of the activity sensors (after the entry id), which actions resolve.
 LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"
 STREAM_SENSOR_PREFIX: Final = "stream_"
+SLOTS_SENSOR_KEY: Final = "slots"
 
 # How much a Live Activity matters when the phone's few slots are full (see slots.py).
 ATTR_PRIORITY: Final = "priority"

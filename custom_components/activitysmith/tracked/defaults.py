@@ -91,6 +91,7 @@ class Default:
     # States that end it; empty: every state that does not show it.
     end_states: tuple[str, ...] = ()
     color: str = "blue"
+    # Which activity keeps a slot when the phone's few are full (slots.py).
     priority: Priority = Priority.NORMAL
     # A run condition's pre-filled fields (conditions.py) instead of the states.
     run: Mapping[str, Any] = field(default_factory=dict)
