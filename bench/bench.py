@@ -68,9 +68,11 @@ from collections.abc import Awaitable, Callable
 import contextlib
 import gc
 import itertools
+import json
 import logging
 import os
 from pathlib import Path
+import socket
 import statistics
 import sys
 import tempfile
@@ -1175,6 +1177,14 @@ def finish(
     return 1 if report.missed else 0
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def run() -> int:
     """Prepare a config directory (outside the event loop), then benchmark."""
     with tempfile.TemporaryDirectory(prefix="activitysmith-bench-") as directory:
@@ -1182,6 +1192,19 @@ def run() -> int:
         (config_dir / "custom_components").mkdir()
         (config_dir / "custom_components" / "activitysmith").symlink_to(
             ROOT / "custom_components" / "activitysmith"
+        )
+        # Home Assistant's HTTP server on a free port of 127.0.0.1 (its settings live
+        # in storage): two benches, or a bench beside scripts/develop, never collide.
+        (config_dir / ".storage").mkdir()
+        (config_dir / ".storage" / "http").write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "minor_version": 1,
+                    "key": "http",
+                    "data": {"server_host": ["127.0.0.1"], "server_port": free_port()},
+                }
+            )
         )
         sys.path.insert(0, directory)  # as `hass --config` does, for custom_components
         return asyncio.run(main(config_dir))
