@@ -58,6 +58,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from recipient_steps import recipient_add, recipient_in_tracked, recipient_notify
+from run_steps import run_done, run_pick, run_thresholds, run_when
 from slot_steps import slots_sensor, tracked_priority
 from steps import (
     button_event,
@@ -118,10 +119,14 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: reconfigure", tracked_reconfigure),
     ("tracked entity: priority in every language", tracked_priority),
     ("slots sensor: details in every language", slots_sensor),
+    ("languages: action form and sensor details", languages),
+    ("appliance run: power sensor, type, content", run_pick),
+    ("appliance run: when step", run_when),
+    ("appliance run: run step", run_thresholds),
+    ("appliance run: done step", run_done),
     ("recipient: add", recipient_add),
     ("recipient: device and notify entity", recipient_notify),
     ("recipient: picked in a tracked entity", recipient_in_tracked),
-    ("languages: action form and sensor details", languages),
 ]
 # What every other step builds on: `--only` runs these too.
 SETUP_STEPS = ("onboarding", "add integration:")

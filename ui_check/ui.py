@@ -41,8 +41,24 @@ EXTERNAL_URL = "https://ui-check.invalid"  # for home_assistant buttons; never r
 # Appended to the throwaway configuration.yaml: something meaningful to track.
 TRACKED_TIMER = "timer.pasta"
 TRACKED_NAME = "Pasta"
+# A washer's smart plug, for the appliance run (ui_check/run_steps.py).
+WASHER_POWER = "sensor.washer_power"
+WASHER_NAME = "Washer power"
 EXTRA_CONFIGURATION: dict[str, Any] = {
-    "timer": {"pasta": {"name": TRACKED_NAME, "duration": "00:10:00"}}
+    "timer": {"pasta": {"name": TRACKED_NAME, "duration": "00:10:00"}},
+    "template": [
+        {
+            "sensor": [
+                {
+                    "name": WASHER_NAME,
+                    "unique_id": "ui_check_washer_power",
+                    "state": "0",
+                    "unit_of_measurement": "W",
+                    "device_class": "power",
+                }
+            ]
+        }
+    ],
 }
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here

@@ -21,7 +21,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.start import async_at_started
 
-from ..client import ActivitySmithError
+from ..client import ActivitySmithError, JsonObject
 from ..const import DOMAIN
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
@@ -91,7 +91,12 @@ class TrackedEntities:
         for subentry_id, subentry in wanted.items():
             if subentry_id not in self.by_subentry:
                 tracked = TrackedEntity(
-                    self._hass, self._entry, self._publisher, subentry
+                    self._hass,
+                    self._entry,
+                    self._publisher,
+                    subentry,
+                    activities=self._activities,
+                    push=self._async_push,
                 )
                 self.by_subentry[subentry_id] = tracked
                 tracked.async_start()
@@ -105,6 +110,7 @@ class TrackedEntities:
     ) -> None:
         """A tracked entity was removed: end its stream (`end`), then forget it."""
         ir.async_delete_issue(self._hass, DOMAIN, issue_id_for(subentry_id))
+        self._activities.set_run(stream_key, None)
         self._publisher.forget_when_ended(stream_key)
         if not self._publisher.running(stream_key):
             return
@@ -160,6 +166,15 @@ class TrackedEntities:
             },
             data={"entry_id": self._entry.entry_id, "subentry_id": tracked.subentry_id},
         )
+
+    async def _async_push(self, body: dict[str, Any], stream_key: str) -> JsonObject:
+        """Send a tracked entity's push (its "done"), buttons signed for its stream."""
+        data = self._entry.runtime_data
+        resolved = await data.buttons.async_resolve(
+            body, stream_key=stream_key, optional=True
+        )
+        response: JsonObject = await data.client.send_push_notification(resolved)
+        return response
 
     @callback
     def async_stop(self) -> None:
