@@ -22,6 +22,8 @@ from .client import (
 )
 from .const import DOMAIN
 from .failures import act_on_failure, clear_billing_issue, clear_limit_issue
+from .metrics.ledger import MetricLedger, async_remove_ledger
+from .metrics.manager import TrackedMetrics
 from .models import (
     ActivitySmithConfigEntry,
     ActivitySmithData,
@@ -87,6 +89,9 @@ async def async_setup_entry(
         on_answered=partial(clear_billing_issue, hass, entry),
     )
     tracked = TrackedEntities(hass, entry, publisher, activities)
+    ledger = MetricLedger(hass, entry.entry_id)
+    await ledger.async_load()
+    metrics = TrackedMetrics(hass, entry, client, ledger)
     entry.runtime_data = ActivitySmithData(
         key_id=key_hash(entry.data[CONF_API_KEY]),
         client=client,
@@ -94,6 +99,7 @@ async def async_setup_entry(
         buttons=buttons,
         publisher=publisher,
         tracked=tracked,
+        metrics=metrics,
     )
     buttons.async_register()
     entry.async_on_unload(buttons.async_unregister)
@@ -109,11 +115,13 @@ async def async_setup_entry(
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await tracked.async_sync()
+    await metrics.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
     # (which would drop queued changes). A new key (reauth, reconfigure) reloads.
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     entry.async_on_unload(tracked.async_follow_registry())
     entry.async_on_unload(tracked.async_follow_presses())
+    entry.async_on_unload(metrics.async_follow_registry())
     return True
 
 
@@ -126,6 +134,7 @@ async def _async_entry_updated(
         return
     data.buttons.async_register()  # a rotated webhook id
     await data.tracked.async_sync()
+    await data.metrics.async_sync()
     async_dispatcher_send(hass, signal_subentries(entry.entry_id))
 
 
@@ -144,6 +153,7 @@ async def _async_close(data: ActivitySmithData) -> None:
     Safe to call twice (Home Assistant's stop, then an unload).
     """
     data.tracked.async_stop()
+    await data.metrics.async_stop()
     await data.client.async_close()
     await data.activities.async_flush()
 
@@ -164,3 +174,4 @@ async def async_remove_entry(
                 _LOGGER.debug("Could not end stream %s: %s", key, err)
         await client.async_close()
     await async_remove_tracker(hass, entry.entry_id)
+    await async_remove_ledger(hass, entry.entry_id)

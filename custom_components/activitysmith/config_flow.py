@@ -29,6 +29,8 @@ import voluptuous as vol
 
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
+from .metrics.config import BADGE_SUBENTRY_TYPE, METRIC_SUBENTRY_TYPE
+from .metrics.flow import BadgeFlow, TrackedMetricFlow
 from .models import create_client, key_hash
 from .tracked.config import SUBENTRY_TYPE
 from .tracked.flow import TrackedEntityFlow
@@ -67,8 +69,12 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Entities to mirror on the Lock Screen, one subentry each."""
-        return {SUBENTRY_TYPE: TrackedEntityFlow}
+        """Entities to mirror on the Lock Screen, widget metrics and the app badge."""
+        return {
+            SUBENTRY_TYPE: TrackedEntityFlow,
+            METRIC_SUBENTRY_TYPE: TrackedMetricFlow,
+            BADGE_SUBENTRY_TYPE: BadgeFlow,
+        }
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

@@ -27,8 +27,9 @@ class ActivitySmithEntity(Entity):
         entry: ActivitySmithConfigEntry,
         key: str,
         subentry: ConfigSubentry | None = None,
+        model: str = "Tracked entity",
     ) -> None:
-        """Attach the entity to its device; `key` makes its unique id."""
+        """Attach the entity to its device (a subentry's is a `model`); `key` its id."""
         self._attr_unique_id = f"{entry.entry_id}_{key}"
         if subentry is None:
             self._attr_device_info = DeviceInfo(
@@ -43,7 +44,7 @@ class ActivitySmithEntity(Entity):
                 identifiers={(DOMAIN, subentry.subentry_id)},
                 name=subentry.title,
                 manufacturer="ActivitySmith",
-                model="Tracked entity",
+                model=model,
                 entry_type=DeviceEntryType.SERVICE,
             )
 
@@ -54,14 +55,17 @@ def async_add_per_tracked_entity(
     entry: ActivitySmithConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     make: Callable[[ConfigSubentry], Entity],
+    subentries: Callable[
+        [ActivitySmithConfigEntry], dict[str, ConfigSubentry]
+    ] = tracked_subentries,
 ) -> None:
-    """Add `make(subentry)` for each tracked entity, now and as they are added."""
+    """Add `make(subentry)` for each of `subentries`, now and as they are added."""
     added: set[str] = set()
 
     @callback
     def add_new() -> None:
         added.intersection_update(entry.subentries)
-        for subentry_id, subentry in tracked_subentries(entry).items():
+        for subentry_id, subentry in subentries(entry).items():
             if subentry_id not in added:
                 added.add(subentry_id)
                 async_add_entities([make(subentry)], config_subentry_id=subentry_id)

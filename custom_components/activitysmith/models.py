@@ -12,6 +12,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .client import ActivitySmithClient, RequestBudget
 from .const import DOMAIN, VERSION
+from .metrics.manager import TrackedMetrics
 from .publisher import StreamPublisher
 from .store import ActivityTracker
 from .tracked.manager import TrackedEntities
@@ -33,6 +34,7 @@ class ActivitySmithData:
     buttons: ButtonPresses
     publisher: StreamPublisher
     tracked: TrackedEntities
+    metrics: TrackedMetrics
 
 
 def key_hash(api_key: str) -> str:

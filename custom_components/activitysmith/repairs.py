@@ -9,8 +9,8 @@ from homeassistant.components.repairs import (
 )
 from homeassistant.core import HomeAssistant
 
+from .followed import entity_exists
 from .tracked.config import CONF_ENTITY_ID
-from .tracked.manager import entity_exists
 
 
 class RemoveTrackedEntityFlow(ConfirmRepairFlow):
