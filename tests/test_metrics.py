@@ -249,8 +249,8 @@ async def test_removing_a_widget_metric_while_its_send_is_on_the_wire(
     indoor(hass, "21")
     freezer.tick(timedelta(seconds=2))
     async_fire_time_changed(hass)
-    while len(server.metrics) < 2:
-        await asyncio.sleep(0.01)
+    await hass.async_block_till_done()
+    assert server.values() == [20, 21]  # on the wire, not answered yet
     hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
     await hass.async_block_till_done()
     server.gate.set()
@@ -416,7 +416,7 @@ async def test_metrics_share_their_allowance_fairly(
     keys = [key for key, _ in server.metrics[3:]]
     assert sorted(keys[:3]) == ["m0", "m1", "m2"]
     # Each metric's last value is the newest, whatever the order.
-    assert {key: value for key, value in server.metrics} == {
+    assert dict(server.metrics) == {
         "m0": 4,
         "m1": 4,
         "m2": 4,

@@ -3,7 +3,7 @@
 Subentries added, changed or removed start, restart or stop their source in place,
 never by a reload. A changed one keeps its place in the pacing (its last send still
 counts for its interval); one that sends to another key forgets what it sent before,
-so the new key gets the value. A removed tracked metric forgets its line; a removed
+so the new key gets the value at once. A removed tracked metric forgets its line; a removed
 badge clears the app icon. A tracked metric whose entity was deleted has a repair
 issue (the same fix as a tracked entity's: remove it), and a renamed entity is followed.
 """
@@ -84,7 +84,9 @@ class TrackedMetrics:
                 isinstance(source, TrackedMetric)
                 and subentry.data.get("key") != source.config.key
             ):
-                self.ledger.forget(subentry_id)  # the new key has not had it
+                # The new key has had nothing yet: no last value, no interval to wait.
+                self.ledger.forget(subentry_id)
+                self.metric_sender.remove(subentry_id)
         for subentry_id in self.ledger.known() - wanted.keys():
             self.ledger.forget(subentry_id)  # removed while the entry was not running
         for subentry_id, subentry in wanted.items():

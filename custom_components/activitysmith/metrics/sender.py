@@ -164,8 +164,12 @@ class PacedSender:
         self._cancel_wake = None
         if self._stopped or (self._task is not None and not self._task.done()):
             return
+        # Not eager: the changes made in the same turn of the loop go as one.
         self._task = self._entry.async_create_background_task(
-            self._hass, self._drain(), f"activitysmith {self._scope} sends"
+            self._hass,
+            self._drain(),
+            f"activitysmith {self._scope} sends",
+            eager_start=False,
         )
 
     def _wake_in(self, seconds: float) -> None:
