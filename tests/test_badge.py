@@ -48,7 +48,7 @@ async def test_the_badge_counts_the_entities_in_the_states_that_count(
 ) -> None:
     """Open windows add one each; unavailable ones do not count; 0 clears it."""
     windows(hass, "on", "off", "off")
-    result, subentry_id = await add_badge(hass, loaded_entry, entities=WINDOWS)
+    result, _ = await add_badge(hass, loaded_entry, entities=WINDOWS)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert server.badges == [1]
     windows(hass, "on", "on", "unavailable")
