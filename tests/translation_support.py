@@ -10,7 +10,8 @@ run, so the table follows the code. For a translation key K:
    `translation_placeholders=` or `description_placeholders=` dict.
 2. A call of the integration's own function or class taking K as another argument gives
    K the names of its other keyword arguments (`ContentError("field_required",
-   field=..., type=...)`), and what the called function forwards (rule 4).
+   field=..., type=...)`), and what the called function forwards (rule 4); a class
+   forwards what its methods do (`FollowedEntities(hass, entry, "..._missing", ...)`).
 3. A pair `(K, {...})` gives K the dict's keys (`return "rate_limited", {...}`).
 4. A function that raises or returns a key it got from elsewhere (`translation_key=key`,
    `return key, {...}`) forwards that dict's keys, and what the functions it calls
@@ -227,12 +228,18 @@ class PlaceholderScanner:
         self.constants = self._module_constants()
         self.functions: defaultdict[str, list[Scope]] = defaultdict(list)
         self.classes: set[str] = set()
+        self.methods: defaultdict[str, set[str]] = defaultdict(set)
         for tree in trees.values():
             for node in ast.walk(tree):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     self.functions[node.name].append(node)
                 elif isinstance(node, ast.ClassDef):
                     self.classes.add(node.name)
+                    self.methods[node.name] |= {
+                        item.name
+                        for item in node.body
+                        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                    }
         self._forwarded: dict[str, set[str]] = {}
 
     def _module_constants(self) -> dict[str, str]:
@@ -278,6 +285,9 @@ class PlaceholderScanner:
         if name in self._forwarded:
             return self._forwarded[name]
         names: set[str] = set()
+        for method in self.methods.get(name, ()):  # a class: what its methods do
+            if method not in seen:
+                names |= self.forwarded(method, seen | {name})
         for scope in self.functions.get(name, []):
             for node in own_nodes(scope):
                 names |= self._forwards(node)

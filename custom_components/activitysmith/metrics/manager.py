@@ -36,7 +36,7 @@ from .tracked import TrackedMetric
 
 _LOGGER = logging.getLogger(__name__)
 
-MISSING_ISSUE: Final = "tracked_metric_missing"
+METRIC_MISSING_ISSUE: Final = "tracked_metric_missing"
 
 
 class TrackedMetrics:
@@ -60,7 +60,7 @@ class TrackedMetrics:
         self._followed = FollowedEntities(
             hass,
             entry,
-            MISSING_ISSUE,
+            METRIC_MISSING_ISSUE,
             lambda: [
                 Follower(source.subentry_id, source.config.entity_id, source.title)
                 for source in self.by_subentry.values()
