@@ -5,9 +5,11 @@ badge has its own (the badges allowance): neither delays streams, whose allowanc
 another. Per source the newest value wins: a value waiting is replaced by a newer one,
 and dropped when the newer one is what the widget already shows (or is about to). A
 source sends at most once per its interval; when several are due, the one served
-longest ago goes first, so a busy metric never starves a quiet one; sends are spread
-evenly over the allowance's window (one every `spacing_for` seconds) and wait for the
-budget, never a burst followed by a stall. One request is on the wire at a time. A
+longest ago goes first, so a busy metric never starves a quiet one. Sends are spread
+over the allowance's window: at most `BURST` in any `BURST` spacings (one spacing is
+the window over the quota), so metrics due together go at once while the long-run rate
+never exceeds the allowance, never a burst of the whole allowance followed by a stall;
+and each waits for the budget (which also follows what the server says is left). One request is on the wire at a time. A
 failure that another try may not meet (no answer, a 5xx, a 429 or a spent budget) is
 tried again after the interval, unless a newer value came; any other failure waits for
 the next change.
@@ -16,6 +18,7 @@ the next change.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 import math
@@ -38,6 +41,8 @@ from .config import MetricValue
 
 # How long an unload waits for a request already on the wire.
 IDLE_TIMEOUT: Final = 10.0
+# Sends that may go back to back before the spacing applies (then one per spacing).
+BURST: Final = 10
 
 type SendValue = Callable[[MetricValue], Awaitable[Any]]
 type ResultListener = Callable[[MetricValue, ActivitySmithError | None], None]
@@ -98,7 +103,7 @@ class PacedSender:
         self._budget = budget
         self._scope = scope
         self._sources: dict[str, _Source] = {}
-        self._last_wire = -math.inf
+        self._wire: deque[float] = deque(maxlen=BURST)  # when the last sends left
         self._task: asyncio.Task[None] | None = None
         self._cancel_wake: Callable[[], None] | None = None
         self._stopped = False
@@ -191,7 +196,7 @@ class PacedSender:
             wait = max(
                 due - now,
                 self._budget.wait_time(scope=self._scope),
-                self._last_wire + spacing_for(self._budget, self._scope) - now,
+                self._spacing_wait(now),
             )
             if wait > 0:
                 self._wake_in(wait)
@@ -203,12 +208,19 @@ class PacedSender:
             )
             await self._send(source_id, source, now)
 
+    def _spacing_wait(self, now: float) -> float:
+        """Seconds until the spread allows another send: BURST per BURST spacings."""
+        if len(self._wire) < BURST:
+            return 0.0
+        return self._wire[0] + BURST * spacing_for(self._budget, self._scope) - now
+
     async def _send(self, source_id: str, source: _Source, now: float) -> None:
         value = source.pending
         if isinstance(value, _Nothing):
             return
         previous, source.current, source.pending = source.current, value, NOTHING
-        source.in_flight, source.last_sent_at, self._last_wire = True, now, now
+        source.in_flight, source.last_sent_at = True, now
+        self._wire.append(now)
         error: ActivitySmithError | None = None
         try:
             await source.send(value)
