@@ -41,8 +41,24 @@ EXTERNAL_URL = "https://ui-check.invalid"  # for home_assistant buttons; never r
 # Appended to the throwaway configuration.yaml: something meaningful to track.
 TRACKED_TIMER = "timer.pasta"
 TRACKED_NAME = "Pasta"
+# A number for the widget metric, and switches for the badge to count (one is on).
+METRIC_ENTITY = "input_number.indoor_temperature"
+METRIC_NAME = "Indoor temperature"
 EXTRA_CONFIGURATION: dict[str, Any] = {
-    "timer": {"pasta": {"name": TRACKED_NAME, "duration": "00:10:00"}}
+    "timer": {"pasta": {"name": TRACKED_NAME, "duration": "00:10:00"}},
+    "input_number": {
+        "indoor_temperature": {
+            "name": METRIC_NAME,
+            "min": 0,
+            "max": 40,
+            "step": 0.5,
+            "initial": 21.5,
+        }
+    },
+    "input_boolean": {
+        "kitchen_window": {"name": "Kitchen window", "initial": True},
+        "bedroom_window": {"name": "Bedroom window", "initial": False},
+    },
 }
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
