@@ -10,9 +10,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.activitysmith.metrics.config import BADGE_SUBENTRY_TYPE
 
@@ -286,3 +290,23 @@ async def test_a_failed_clear_is_logged(
     assert "Could not clear the app badge" in caplog.text
     assert "key lacks scope" in caplog.text
     assert subentry_id not in loaded_entry.subentries
+
+
+async def test_diagnostics_show_what_the_badge_counts(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+    server: MetricServer,
+) -> None:
+    """Its entities, states, and the count now."""
+    windows(hass, "on", "on", "off")
+    _, subentry_id = await add_badge(hass, loaded_entry, entities=WINDOWS)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, loaded_entry
+    )
+    badge = diagnostics["metrics"][subentry_id]
+    assert badge["entities"] == WINDOWS
+    assert badge["count_states"] == ["on"]
+    assert badge["template"] is False
+    assert badge["counted"] == 2
+    assert badge["last_sent"]["value"] == 2

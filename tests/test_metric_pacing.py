@@ -15,7 +15,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
 )
 
-from custom_components.activitysmith.metrics.sender import BURST
+from custom_components.activitysmith.client import RequestBudget
+from custom_components.activitysmith.metrics.sender import BURST, PacedSender
 
 from .metrics_support import MetricServer, add_metric
 
@@ -75,3 +76,22 @@ async def test_a_metric_waits_while_the_server_says_nothing_is_left(
     assert server.values() == [1]
     await advance(hass, freezer, 2)
     assert server.values() == [1, 2]
+
+
+async def test_a_sender_ignores_values_of_unknown_sources_and_after_it_stopped(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: MetricServer
+) -> None:
+    """A source must be added first; a stopped sender (an unload) sends nothing."""
+    sender = PacedSender(hass, loaded_entry, RequestBudget(), "metrics")
+    sent: list[float] = []
+
+    async def send(value: float) -> None:
+        sent.append(value)
+
+    sender.submit("unknown", 1)
+    sender.add("known", send=send, on_result=lambda *_: None, interval=1, current=None)
+    sender.stop()
+    sender.submit("known", 2)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sent == []
+    assert sender.waiting("known") is None

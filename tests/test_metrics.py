@@ -167,6 +167,7 @@ async def test_the_last_value_sent_is_read_back_from_the_store(
     loaded_entry: MockConfigEntry,
     server: MetricServer,
     hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """What the store file holds is what the sensor shows after a restart."""
     indoor(hass, "20")
@@ -176,9 +177,15 @@ async def test_the_last_value_sent_is_read_back_from_the_store(
     assert stored["data"]["sources"][subentry_id]["value"] == 20
     stored["data"]["sources"][subentry_id]["value"] = 19
     stored["data"]["sources"]["NOT-A-LINE"] = "garbage"
+    stored["data"]["sources"]["A-BOOLEAN"] = {"value": True}
+    stored["data"]["sources"]["NOT-FINITE"] = {"value": float("inf")}
+    stored["data"]["sources"]["REMOVED-WHILE-DOWN"] = {"value": 3}
     assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert server.values() == [20, 20]  # 19 was "last sent": 20 differs
+    assert "Ignored 3 unreadable lines of the metrics kept" in caplog.text
+    # The line of a widget metric removed while the entry was not running goes too.
+    assert loaded_entry.runtime_data.metrics.ledger.known() == {subentry_id}
 
 
 async def test_reconfigure_applies_in_place_without_a_reload(
@@ -517,3 +524,73 @@ async def test_diagnostics_list_the_metrics_and_their_last_send(
     assert metric["key"] == "indoor_temperature"
     assert metric["last_sent"]["value"] == 20
     assert metric["waiting"] is None
+
+
+async def test_a_value_waiting_when_the_entry_unloads_goes_after_the_restart(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: MetricServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Not from the stopped entry when its interval is up, but once it is back."""
+    indoor(hass, "20")
+    await add_metric(hass, loaded_entry, SENSOR, decimals=0, interval=30)
+    indoor(hass, "21")
+    await hass.async_block_till_done()
+    assert (
+        loaded_entry.runtime_data.metrics.metric_sender.waiting(
+            next(iter(loaded_entry.subentries))
+        )
+        == 21
+    )
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await pass_seconds(hass, freezer, 31)
+    assert server.values() == [20]
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert server.values() == [20, 21]
+
+
+async def test_a_failed_send_of_a_value_changed_back_sends_nothing_more(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: MetricServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """20 sent, 21 fails while the state went back to 20: the widget shows 20."""
+    indoor(hass, "20")
+    await add_metric(hass, loaded_entry, SENSOR, decimals=0, interval=1)
+    server.gate = asyncio.Event()
+    server.failures = [{"status": 400, "json": {"error": "Bad request"}}]
+    indoor(hass, "21")
+    freezer.tick(timedelta(seconds=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    indoor(hass, "20")
+    server.gate.set()
+    await pass_seconds(hass, freezer, 3)
+    assert server.values() == [20, 21]
+    assert hass.states.get(METRIC_SENSOR).state == "20"
+
+
+async def test_a_template_that_renders_unavailable_holds(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: MetricServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """As the entity's own state would: nothing sent, no error."""
+    hass.states.async_set("sensor.source", "5")
+    hass.states.async_set("climate.hall", "heat")
+    await add_metric(
+        hass,
+        loaded_entry,
+        "climate.hall",
+        decimals=0,
+        interval=1,
+        value_template="{{ states('sensor.source') }}",
+    )
+    hass.states.async_set("sensor.source", "unavailable")
+    await pass_seconds(hass, freezer, 2)
+    assert server.values() == [5]
+    assert "error" not in hass.states.get("sensor.hall_last_value_sent").attributes

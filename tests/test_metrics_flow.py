@@ -56,6 +56,10 @@ def server(aioclient_mock: AiohttpClientMocker) -> MetricServer:
             {"value_template": "{{ states.nope.x.y }}"},
             {"value_template": "template_not_a_number"},
         ),
+        (
+            {"value_template": "{{ 1 / 0 }}"},
+            {"value_template": "template_not_a_number"},
+        ),
     ],
 )
 async def test_bad_settings_are_refused_with_a_translated_error(

@@ -94,6 +94,10 @@ class AppBadge(ValueSource):
         if self._ledger.get(self.subentry_id).value:
             await self._client.set_badge({"badge": 0})
 
+    def sensor_attributes(self) -> dict[str, Any]:
+        """The count now (sent once its turn comes)."""
+        return {"counted": self.counted}
+
     def as_dict(self) -> dict[str, Any]:
         """For diagnostics: what it counts, and its last send."""
         return {

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 import math
 import time
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -165,8 +165,12 @@ class PacedSender:
             await asyncio.wait({self._task}, timeout=within)
 
     @callback
-    def _kick(self, *_: Any) -> None:
+    def _woken(self, *_: Any) -> None:
         self._cancel_wake = None
+        self._kick()
+
+    @callback
+    def _kick(self) -> None:
         if self._stopped or (self._task is not None and not self._task.done()):
             return
         # Not eager: the changes made in the same turn of the loop go as one.
@@ -180,7 +184,7 @@ class PacedSender:
     def _wake_in(self, seconds: float) -> None:
         if self._cancel_wake is not None:
             self._cancel_wake()
-        self._cancel_wake = async_call_later(self._hass, max(0.0, seconds), self._kick)
+        self._cancel_wake = async_call_later(self._hass, max(0.0, seconds), self._woken)
 
     async def _drain(self) -> None:
         while not self._stopped:
@@ -215,9 +219,7 @@ class PacedSender:
         return self._wire[0] + BURST * spacing_for(self._budget, self._scope) - now
 
     async def _send(self, source_id: str, source: _Source, now: float) -> None:
-        value = source.pending
-        if isinstance(value, _Nothing):
-            return
+        value = cast(MetricValue, source.pending)  # only sources with a value are due
         previous, source.current, source.pending = source.current, value, NOTHING
         source.in_flight, source.last_sent_at = True, now
         self._wire.append(now)

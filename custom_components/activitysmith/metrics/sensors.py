@@ -19,9 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..entity import ActivitySmithEntity, async_add_per_tracked_entity
 from ..models import ActivitySmithConfigEntry
-from .badge import AppBadge
 from .config import badge_subentries, metric_subentries, signal_metric
-from .tracked import TrackedMetric
 
 
 @callback
@@ -76,10 +74,7 @@ class LastSentSensor(ActivitySmithEntity, SensorEntity):
         attributes: dict[str, Any] = {"sent_at": _iso(last.sent_at)}
         if (error := (source.problem if source else None) or last.error) is not None:
             attributes["error"] = error
-        return attributes | self._source_attributes(source)
-
-    def _source_attributes(self, source: Any) -> dict[str, Any]:
-        return {}
+        return attributes | (source.sensor_attributes() if source else {})
 
     async def async_added_to_hass(self) -> None:
         """Refresh whenever the source sends, fails or meets a problem."""
@@ -104,11 +99,6 @@ class MetricSensor(LastSentSensor):
         """On the metric's device."""
         super().__init__(entry, subentry, "metric", "Widget metric")
 
-    def _source_attributes(self, source: Any) -> dict[str, Any]:
-        if not isinstance(source, TrackedMetric):
-            return {}
-        return {"metric_key": source.config.key, "entity_id": source.config.entity_id}
-
 
 class BadgeSensor(LastSentSensor):
     """The app badge's last count sent."""
@@ -120,11 +110,6 @@ class BadgeSensor(LastSentSensor):
     ) -> None:
         """On the badge's device."""
         super().__init__(entry, subentry, "badge", "App badge")
-
-    def _source_attributes(self, source: Any) -> dict[str, Any]:
-        if not isinstance(source, AppBadge):
-            return {}
-        return {"counted": source.counted}
 
 
 def _iso(moment: datetime | None) -> str | None:

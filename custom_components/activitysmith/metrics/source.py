@@ -11,6 +11,7 @@ for a rejected key or a billing block, to the entry's usual handling.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 import logging
 from typing import Any
@@ -39,7 +40,7 @@ class Hold(Exception):
     """Nothing to send now: what the value follows is unavailable or unknown."""
 
 
-class ValueSource:
+class ValueSource(ABC):
     """One subentry's value, followed and handed to its sender."""
 
     interval = 1.0
@@ -65,27 +66,34 @@ class ValueSource:
         self._unsubscribe: list[Callable[[], None]] = []
 
     # What a kind of source follows, and how it works out and sends its value.
+    @abstractmethod
     def _entity_ids(self) -> list[str]:
-        raise NotImplementedError
+        """The entities whose state changes make it work the value out again."""
 
+    @abstractmethod
     def _template(self) -> tuple[Template, Mapping[str, Any] | None] | None:
-        raise NotImplementedError
+        """The template it follows, and the variables it renders with, if any."""
 
+    @abstractmethod
     def _value(self) -> MetricValue:
         """The value now; `Hold` to send nothing, a translated error if it is wrong."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _send(self, value: MetricValue) -> Any:
-        raise NotImplementedError
+        """Send `value` to ActivitySmith (an ActivitySmithError if it fails)."""
+
+    @abstractmethod
+    def sensor_attributes(self) -> dict[str, Any]:
+        """What its sensor shows besides the last send."""
+
+    @property
+    @abstractmethod
+    def label(self) -> str:
+        """What the log names the source by."""
 
     def _explain(self, err: ActivitySmithError) -> HomeAssistantError:
         """The translated error that explains a failed send."""
         return translated(err)
-
-    @property
-    def label(self) -> str:
-        """What the log names the source by."""
-        return self.title
 
     @callback
     def async_start(self) -> None:

@@ -102,6 +102,10 @@ class TrackedMetric(ValueSource):
         """A 404 means the widget metric's key is unknown."""
         return translated(err, "metric_not_found", key=self.config.key)
 
+    def sensor_attributes(self) -> dict[str, Any]:
+        """The key it sends to, and the entity it follows."""
+        return {"metric_key": self.config.key, "entity_id": self.config.entity_id}
+
     def as_dict(self) -> dict[str, Any]:
         """For diagnostics: what it follows, and its last send."""
         return {
