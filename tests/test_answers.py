@@ -814,7 +814,10 @@ async def test_a_start_that_ended_an_older_known_activity_records_it_as_ended(
     loaded_entry: MockConfigEntry,
     put_answers: list[dict[str, Any]],
 ) -> None:
-    """The manual activity and a stream's activity, each ended by a later start."""
+    """The manual activity and a stream's activity, each ended by a later start.
+
+    The manual one is gone; the stream waits for a slot and comes back (slots.py).
+    """
     aioclient_mock.post(
         START_URL,
         side_effect=_starts(
@@ -839,13 +842,19 @@ async def test_a_start_that_ended_an_older_known_activity_records_it_as_ended(
         ),
     )
     await put(hass, put_answers, stream_answer("started", "act-1"))
+    put_answers.append(stream_answer("started", "act-2"))  # the stream back
     activities = loaded_entry.runtime_data.activities
-    for _ in range(4):
+    for _ in range(2):
         await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
+    await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
+    assert hass.states.get(WASHER).attributes["operation"] == "preempted"
+    await act(hass, "start_live_activity", EXAMPLE_CONTENT["alert"])
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert activities.recent["manual-1"].status == "ended"
     assert activities.recent["manual-1"].ended_at is not None
     assert activities.recent["manual-2"].status == "active"
-    assert hass.states.get(WASHER).attributes["status"] == "ended"
+    washer = hass.states.get(WASHER)
+    assert (washer.state, washer.attributes["status"]) == ("act-2", "active")
     sensor = hass.states.get("sensor.activitysmith_live_activity")
     assert (sensor.state, sensor.attributes["status"]) == ("manual-4", "active")
 

@@ -65,6 +65,7 @@ TRACKED_OPTIONAL = {
     "button_action",
     "enabled",
     "min_interval",
+    "priority",
 }
 LIVE_ACTIVITY_FIELDS = {
     "action",
@@ -106,7 +107,7 @@ PUSH_CONTENT_FIELDS = {
 }
 ACTIONS = {
     "start_live_activity": LIVE_ACTIVITY_FIELDS
-    | {"alert", "channels"}
+    | {"alert", "channels", "priority"}
     | HISTORY_FIELDS,
     "update_live_activity": LIVE_ACTIVITY_FIELDS
     | {"activity_id", "entity_id"}
@@ -115,7 +116,7 @@ ACTIONS = {
     | {"activity_id", "entity_id", "auto_dismiss_minutes"}
     | HISTORY_FIELDS,
     "stream_live_activity": LIVE_ACTIVITY_FIELDS
-    | {"alert", "channels", "stream_key", "min_interval"}
+    | {"alert", "channels", "stream_key", "min_interval", "priority"}
     | HISTORY_FIELDS,
     "end_live_activity_stream": LIVE_ACTIVITY_FIELDS
     | {"alert", "stream_key", "auto_dismiss_minutes", "auto_dismiss_seconds"}

@@ -63,7 +63,14 @@ async def test_diagnostics_show_activities_streams_budget_and_errors(
         hass, hass_client, loaded_entry
     )
 
-    timestamps = ("created_at", "modified_at", "started_at", "updated_at", "at")
+    timestamps = (
+        "created_at",
+        "modified_at",
+        "started_at",
+        "updated_at",
+        "at",
+        "since",
+    )
     assert diagnostics == snapshot(exclude=props(*timestamps))
     assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
     assert API_KEY not in str(diagnostics)

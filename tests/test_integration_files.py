@@ -89,6 +89,7 @@ def test_every_exception_translation_is_used_and_every_used_one_exists() -> None
     used |= set(re.findall(r'_broken_rule\(\s*"([a-z_]+)"', source))
     used |= set(re.findall(r'not_found="([a-z_]+)"', source))
     used -= set(TRANSLATIONS["selector"])  # selectors' translation keys, not errors
+    used -= set(TRANSLATIONS["issues"])  # repair issues' keys, not errors
     assert used <= defined
 
 
@@ -321,9 +322,9 @@ def test_a_type_or_color_attribute_is_named_as_its_selector_names_it(
 ) -> None:
     """A sensor's details show "Progress bar" or "Blue", as the action forms do."""
     options = TRANSLATIONS["selector"][selector_key]["options"]
-    sensors = TRANSLATIONS["entity"]["sensor"]
-    for name in ("live_activity", "stream", "tracked"):  # those that show an activity
-        assert sensors[name]["state_attributes"][attribute]["state"] == options
+    for name in ("live_activity", "stream", "tracked"):  # the activity sensors
+        sensor = TRANSLATIONS["entity"]["sensor"][name]
+        assert sensor["state_attributes"][attribute]["state"] == options
 
 
 @pytest.mark.parametrize("tool", ["bench/bench.py", "ui_check/hass_with_fake_api.py"])

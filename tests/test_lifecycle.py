@@ -11,15 +11,18 @@ from datetime import timedelta
 import itertools
 import logging
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, translation
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
@@ -515,7 +518,7 @@ async def test_a_flapping_door_under_pacing_ends_as_it_settled(
     assert (server.running != set()) is (final == "on")
 
 
-async def test_a_queued_start_refused_for_the_limit_is_retried(
+async def test_a_queued_start_refused_for_the_limit_waits_and_starts_at_the_probe(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
@@ -527,16 +530,15 @@ async def test_a_queued_start_refused_for_the_limit_is_retried(
     ]
     loaded_entry.runtime_data.client.budget.pause(0.1)
     hass.states.async_set("input_boolean.alarm", "on")
-    with patch(
-        "custom_components.activitysmith.tracked.entity.LIMIT_RETRY",
-        timedelta(seconds=0.3),
-    ):
-        await add_tracked(hass, loaded_entry, "input_boolean.alarm")
-        await until(lambda: len(server.received) == 1)
-        await settle(hass, loaded_entry)
-        assert not server.running
-        await until(lambda: len(server.received) == 2)
-        await settle(hass, loaded_entry)
+    subentry_id = await add_tracked(hass, loaded_entry, "input_boolean.alarm")
+    await until(lambda: len(server.received) == 1)
+    await settle(hass, loaded_entry)
+    assert not server.running
+    record = loaded_entry.runtime_data.activities.streams[f"ha-{subentry_id.lower()}"]
+    assert (record.status, record.operation) == ("waiting", "waiting")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await until(lambda: len(server.received) == 2)
+    await settle(hass, loaded_entry)
     assert server.methods() == ["PUT", "PUT"]
     assert server.running
 
@@ -746,6 +748,7 @@ async def test_endings_in_any_order_leave_exactly_the_promised_entities(
         "event.activitysmith_button_pressed",
         "notify.activitysmith_push_notification",
         "sensor.activitysmith_live_activity",
+        "sensor.activitysmith_live_activity_slots",
         "sensor.washer_on_phone",
     ]
     assert hass.states.get("sensor.washer_on_phone").state == "act-1"

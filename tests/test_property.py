@@ -71,6 +71,7 @@ VALID: dict[str, list[Any]] = {
     "auto_dismiss_minutes": [0, 3],
     "auto_dismiss_seconds": [30],
     "min_interval": [0],  # a longer one would hold the next example back
+    "priority": ["low", "normal", "high", "critical"],
     "message": ["Done"],
     "media": ["https://example.com/a.jpg"],
     "redirection": ["shortcuts://run-shortcut?name=X", "spotify:track:123"],

@@ -370,13 +370,17 @@ async def test_an_end_waits_for_an_update_still_on_the_wire(
     assert hass.states.get(WASHER).attributes["status"] == "ended"
 
 
-async def test_a_queued_stream_start_refused_for_the_limit_raises_the_repair_issue(
+async def test_a_queued_stream_start_refused_for_the_limit_waits_for_a_slot(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     loaded_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """The limit explains itself in Repairs even when no action awaited the answer."""
+    """No action awaited the answer: the stream waits, and says so on its sensor.
+
+    The slots sensor and the stream's sensor explain it; a repair only comes for an
+    important activity that waits long (tests/test_slots.py).
+    """
     client = loaded_entry.runtime_data.client
     client.budget.pause(0.2)
     aioclient_mock.put(
@@ -397,7 +401,12 @@ async def test_a_queued_stream_start_refused_for_the_limit_raises_the_repair_iss
     assert response["queued"] is True
     await client.async_wait_for_streams()
     await hass.async_block_till_done()
-    assert issue_registry.async_get_issue(
+    record = loaded_entry.runtime_data.activities.streams["washer"]
+    assert (record.status, record.operation) == ("waiting", "waiting")
+    ledger = loaded_entry.runtime_data.publisher.ledger
+    assert [slot.slot_id for slot in ledger.waiting] == ["washer"]
+    assert ledger.others == 4
+    assert not issue_registry.async_get_issue(
         DOMAIN, f"live_activity_limit_{loaded_entry.entry_id}"
     )
 

@@ -422,25 +422,27 @@ LIMIT_BODY = {
 }
 
 
-async def test_limit_error_names_the_numbers_and_raises_a_repair_until_a_start(
+async def test_a_stream_start_refused_for_the_limit_waits_and_learns_the_capacity(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
     put_answers: list[dict[str, Any]],
 ) -> None:
-    """429 with limit/active: a translated error, a repair issue, cleared by a start."""
+    """429 with limit/active: no error (it starts when a slot frees), all explained."""
     put_answers.append({"__status__": 429, **LIMIT_BODY})
-    with pytest.raises(HomeAssistantError) as raised:
-        await act(hass, "stream_live_activity", WASHER_START)
-    assert raised.value.translation_key == "live_activity_limit"
-    assert raised.value.translation_placeholders == {"limit": "5", "active": "5"}
+    response = await act(hass, "stream_live_activity", WASHER_START)
+    assert response == {"stream_key": "washer", "operation": "waiting"}
+    ledger = loaded_entry.runtime_data.publisher.ledger
+    assert ledger.capacity == 5
+    assert [slot.name for slot in ledger.waiting] == [WASHER_START["title"]]
+    state = hass.states.get(WASHER)
+    assert state.attributes["operation"] == "waiting"
+    assert state.attributes["status"] == "waiting"
+    slots = hass.states.get("sensor.activitysmith_live_activity_slots")
+    assert slots.state == "0"
+    assert slots.attributes["held_elsewhere"] == 5
+    assert slots.attributes["waiting"][0]["name"] == WASHER_START["title"]
     issue_id = f"live_activity_limit_{loaded_entry.entry_id}"
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
-    assert hass.states.get(WASHER) is None
-
-    await stream(hass, put_answers, WASHER_START, stream_answer("noop", "act-1"))
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
-    await stream(hass, put_answers, WASHER_START, stream_answer("started", "act-1"))
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 

@@ -448,28 +448,27 @@ async def test_a_tracked_timer_without_a_way_home_shows_without_buttons(
     assert sent["content_state"]["duration_seconds"] == 180
 
 
-async def test_a_start_refused_for_the_activity_limit_is_retried_once_a_slot_frees(
+async def test_a_start_refused_for_the_activity_limit_waits_and_the_probe_starts_it(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     server: StreamServer,
-    issue_registry: ir.IssueRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """The repair issue explains it; a minute later the start goes, exactly once."""
+    """The sensor says it waits; a minute later the probe starts it, exactly once."""
     server.failures = [
         {"status": 429, "json": {"error": "limit", "limit": 4, "active": 4}}
     ]
     hass.states.async_set("input_boolean.alarm", "on")
     await add_tracked(hass, loaded_entry, "input_boolean.alarm")
     await settle(hass, loaded_entry)
-    issue_id = f"live_activity_limit_{loaded_entry.entry_id}"
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    [tracked] = loaded_entry.runtime_data.tracked.by_subentry.values()
+    waiting = loaded_entry.runtime_data.activities.streams[tracked.stream_key]
+    assert waiting.operation == "waiting"
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
     await settle(hass, loaded_entry)
     assert server.methods() == ["PUT", "PUT"]
     assert server.running
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
     await settle(hass, loaded_entry)

@@ -25,20 +25,32 @@ from custom_components.activitysmith.tracked.config import SUBENTRY_TYPE
 
 from .conftest import stream_answer
 
-ANY_STREAM = re.compile(re.escape(f"{API_BASE_URL}/live-activity/stream/") + "ha-.*")
+STREAMS_URL = re.escape(f"{API_BASE_URL}/live-activity/stream/")
+ANY_STREAM = re.compile(STREAMS_URL + "ha-.*")
+EVERY_STREAM = re.compile(STREAMS_URL + ".*")
 
 
 class StreamServer:
-    """Answers every tracked stream like ActivitySmith; remembers what it received."""
+    """Answers every tracked stream like ActivitySmith; remembers what it received.
 
-    def __init__(self, aioclient_mock: AiohttpClientMocker) -> None:
+    With `limit`, a start beyond that many running streams gets the limit answer,
+    as a phone that shows that many Live Activities does.
+    """
+
+    def __init__(
+        self,
+        aioclient_mock: AiohttpClientMocker,
+        streams: re.Pattern[str] = ANY_STREAM,
+        limit: int | None = None,
+    ) -> None:
         self.received: list[tuple[str, str, dict[str, Any] | None]] = []
         self.running: set[str] = set()
         self.failures: list[dict[str, Any]] = []
+        self.limit = limit
         # While set, each request waits on the wire until the gate opens.
         self.gate: asyncio.Event | None = None
-        aioclient_mock.put(ANY_STREAM, side_effect=self.answer)
-        aioclient_mock.delete(ANY_STREAM, side_effect=self.answer)
+        aioclient_mock.put(streams, side_effect=self.answer)
+        aioclient_mock.delete(streams, side_effect=self.answer)
 
     async def answer(
         self, method: str, url: Any, data: Any
@@ -62,6 +74,19 @@ class StreamServer:
                 method, url, json=stream_answer("ended", f"act-{key}", key)
             )
         operation = "updated" if key in self.running else "started"
+        full = self.limit is not None and len(self.running) >= self.limit
+        if operation == "started" and full:
+            return AiohttpClientMockResponse(
+                method,
+                url,
+                status=429,
+                json={
+                    "error": "Live Activity limit reached",
+                    "message": "iOS supports up to 4 concurrent Live Activities.",
+                    "limit": self.limit,
+                    "active": len(self.running),
+                },
+            )
         self.running.add(key)
         return AiohttpClientMockResponse(
             method, url, json=stream_answer(operation, f"act-{key}", key)

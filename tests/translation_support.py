@@ -241,6 +241,7 @@ class PlaceholderScanner:
                         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
                     }
         self._forwarded: dict[str, set[str]] = {}
+        self._graph: dict[str, tuple[set[str], set[str]]] = {}
 
     def _module_constants(self) -> dict[str, str]:
         """Module-level `NAME = "text"`, for names that mean one text everywhere."""
@@ -280,27 +281,36 @@ class PlaceholderScanner:
         for kind in kinds:
             self.offers.by_key[(kind, key)] |= names
 
-    # Rule 4: what a function forwards for keys it gets from elsewhere.
-    def forwarded(self, name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    # Rule 4: what a function forwards for keys it gets from elsewhere: what it and
+    # every function it calls, directly or not, forward (a class: its methods).
+    def forwarded(self, name: str) -> set[str]:
         if name in self._forwarded:
             return self._forwarded[name]
         names: set[str] = set()
-        for method in self.methods.get(name, ()):  # a class: what its methods do
-            if method not in seen:
-                names |= self.forwarded(method, seen | {name})
-        for scope in self.functions.get(name, []):
-            for node in own_nodes(scope):
-                names |= self._forwards(node)
-                if (
-                    isinstance(node, ast.Call)
-                    and (callee := called_name(node) or "") in self.functions
-                    and callee not in seen
-                    and callee != name
-                ):
-                    names |= self.forwarded(callee, seen | {name})
-        if not seen:
-            self._forwarded[name] = names
+        seen, todo = {name}, [name]
+        while todo:
+            direct, callees = self._calls(todo.pop())
+            names |= direct
+            todo += callees - seen
+            seen |= callees
+        self._forwarded[name] = names
         return names
+
+    def _calls(self, name: str) -> tuple[set[str], set[str]]:
+        """What the functions named `name` forward themselves, and whom they call."""
+        if name not in self._graph:
+            direct: set[str] = set()
+            callees = set(self.methods.get(name, ()))  # a class: its methods
+            for scope in self.functions.get(name, []):
+                for node in own_nodes(scope):
+                    direct |= self._forwards(node)
+                    if (
+                        isinstance(node, ast.Call)
+                        and (callee := called_name(node) or "") in self.functions
+                    ):
+                        callees.add(callee)
+            self._graph[name] = (direct, callees)
+        return self._graph[name]
 
     def _forwards(self, node: ast.AST) -> set[str]:
         """The names `node` gives a key that is not written down in it."""

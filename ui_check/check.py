@@ -58,6 +58,7 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
+from slot_steps import slots_sensor, tracked_priority
 from steps import (
     button_event,
     check_action,
@@ -116,6 +117,8 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
+    ("tracked entity: priority in every language", tracked_priority),
+    ("slots sensor: details in every language", slots_sensor),
     ("widget metric: add through the UI", widget_metric_add),
     ("app badge: add through the UI", badge_add),
     ("widget metric and badge: devices", widget_devices),

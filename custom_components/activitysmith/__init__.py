@@ -31,7 +31,10 @@ from .models import (
     key_hash,
 )
 from .publisher import StreamPublisher
+from .records import STATUS_ACTIVE, STATUS_PAUSED
 from .services import async_setup_services
+from .slot_owner import EntrySlots
+from .slots import async_ledger_for, reconcile
 from .store import async_remove_tracker, async_tracker_for
 from .tracked.config import signal_subentries, stream_key_for, tracked_subentries
 from .tracked.manager import TrackedEntities
@@ -78,20 +81,23 @@ async def async_setup_entry(
             entry, data={**entry.data, **new_credentials()}
         )
     activities = await async_tracker_for(hass, entry.entry_id)
+    ledger = await async_ledger_for(hass, key_hash(entry.data[CONF_API_KEY]))
     buttons = ButtonPresses(hass, entry)
     publisher = StreamPublisher(
         hass,
         client,
         activities,
         buttons,
+        ledger,
+        entry.entry_id,
         on_failure=partial(act_on_failure, hass, entry),
         on_started=partial(clear_limit_issue, hass, entry),
         on_answered=partial(clear_billing_issue, hass, entry),
     )
     tracked = TrackedEntities(hass, entry, publisher, activities)
-    ledger = MetricLedger(hass, entry.entry_id)
-    await ledger.async_load()
-    metrics = TrackedMetrics(hass, entry, client, ledger)
+    sent_values = MetricLedger(hass, entry.entry_id)  # the widget metrics' and badge's
+    await sent_values.async_load()
+    metrics = TrackedMetrics(hass, entry, client, sent_values)
     entry.runtime_data = ActivitySmithData(
         key_id=key_hash(entry.data[CONF_API_KEY]),
         client=client,
@@ -114,6 +120,8 @@ async def async_setup_entry(
         hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, send_waiting_ends)
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    reconcile(ledger, entry.entry_id, activities)
+    ledger.attach(entry.entry_id, EntrySlots(hass, client, activities, publisher))
     await tracked.async_sync()
     await metrics.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
@@ -155,23 +163,36 @@ async def _async_close(data: ActivitySmithData) -> None:
     data.tracked.async_stop()
     await data.metrics.async_stop()
     await data.client.async_close()
+    data.publisher.ledger.detach(data.publisher.entry_id)
     await data.activities.async_flush()
 
 
 async def async_remove_entry(
     hass: HomeAssistant, entry: ActivitySmithConfigEntry
 ) -> None:
-    """End the tracked entities' activities, delete the cloudhook, forget the store."""
+    """End the entry's streams, delete the cloudhook, forget the store and its slots.
+
+    Every stream it runs ends (tracked or an automation's), so no Live Activity is
+    left on the phone holding a slot that nothing here can end any more.
+    """
     if CONF_WEBHOOK_ID in entry.data:
         await delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    keys = [stream_key_for(subentry_id) for subentry_id in tracked_subentries(entry)]
+    activities = await async_tracker_for(hass, entry.entry_id)
+    keys = {stream_key_for(subentry_id) for subentry_id in tracked_subentries(entry)}
+    keys |= {
+        key
+        for key, record in activities.streams.items()
+        if record.status in (STATUS_ACTIVE, STATUS_PAUSED)
+    }
     if keys:
         client = create_client(hass, entry.data[CONF_API_KEY])
-        for key in keys:
+        for key in sorted(keys):
             try:
                 await client.end_stream(key)
             except ActivitySmithError as err:
                 _LOGGER.debug("Could not end stream %s: %s", key, err)
         await client.async_close()
+    ledger = await async_ledger_for(hass, key_hash(entry.data[CONF_API_KEY]))
+    ledger.forget_entry(entry.entry_id)
     await async_remove_tracker(hass, entry.entry_id)
     await async_remove_ledger(hass, entry.entry_id)

@@ -25,6 +25,7 @@ METRIC_KEY_PATTERN: Final = r"[a-z0-9][a-z0-9_.-]{0,63}"
 # Unique-id keys of the activity sensors (after the entry id), which actions resolve.
 LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"
 STREAM_SENSOR_PREFIX: Final = "stream_"
+SLOTS_SENSOR_KEY: Final = "slots"
 
 # How much a Live Activity matters when the phone's few slots are full (see slots.py).
 ATTR_PRIORITY: Final = "priority"

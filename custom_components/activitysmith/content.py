@@ -354,6 +354,10 @@ def with_auto_dismiss(content: Content, data: Mapping[str, Any]) -> Content:
     return {**content, **dismiss}
 
 
+# The request-level fields a body carries as they are (channels are shaped apart).
+REQUEST_FIELDS_SENT: Final = ("action", "secondary_action", "alert", "tags", "metadata")
+
+
 def request_body(
     content: Content | None,
     data: Mapping[str, Any],
@@ -366,7 +370,7 @@ def request_body(
     endpoints want, "channels" is the streams' flat form); None when not accepted.
     """
     body: dict[str, Any] = {} if content is None else {"content_state": content}
-    for name in ("action", "secondary_action", "alert", "tags", "metadata"):
+    for name in REQUEST_FIELDS_SENT:
         if name in data:
             body[name] = data[name]
     if channels_key == "target":

@@ -29,6 +29,7 @@ async def async_get_config_entry_diagnostics(
         "queued_stream_requests": client.streams.pending,
         "last_error_per_endpoint": client.last_errors,
         "buttons": entry.runtime_data.buttons.as_dict(),
+        "slots": entry.runtime_data.publisher.ledger.as_dict(),
         "tracked_entities": {
             subentry_id: {
                 **tracked.as_dict(),

@@ -9,34 +9,75 @@ from __future__ import annotations
 
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util.ulid import ulid_now
 
 from . import content
 from .actions import entry_for
+from .client import ActivitySmithLiveActivityLimitError, ActivitySmithNotFoundError
 from .const import (
     ATTR_ACTIVITY_ID,
+    ATTR_PRIORITY,
     DOMAIN,
     LIVE_ACTIVITY_SENSOR_KEY,
     STREAM_SENSOR_PREFIX,
+    Priority,
 )
 from .content import Phase
 from .failures import call_api, clear_limit_issue
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
+from .slots import Admission, manual_slot_id
 
 
 async def start_live_activity(call: ServiceCall) -> ServiceResponse:
-    """Start a Live Activity; it becomes the one the activity sensor shows."""
+    """Start a Live Activity; it becomes the one the activity sensor shows.
+
+    It needs a slot now (it returns an activity id, so it cannot wait): a free one,
+    or one a less important activity yields; else it fails, naming what is shown.
+    """
     entry = entry_for(call)
     data = entry.runtime_data  # kept: an unload while this waits must not lose it
     content_state = content.content_of(call.data)
     content_state = content.validate(content_state, "start", call.data)
     request = await data.buttons.async_resolve(call.data)
     body = content.request_body(content_state, request, channels_key="target")
-    response = await call_api(call.hass, entry, data.client.start_live_activity(body))
+    ledger = data.publisher.ledger
+    ticket = f"starting:{ulid_now()}"
+    name = str(content_state.get("title") or content_state["type"])
+    priority = Priority.parse(call.data.get(ATTR_PRIORITY, "normal"))
+    admission, victim = ledger.admit(
+        ticket, entry.entry_id, name, priority, manual=True
+    )
+    if admission is Admission.WAIT:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="slots_full",
+            translation_placeholders={
+                "capacity": str(ledger.capacity),
+                "shown": ledger.describe_shown(),
+            },
+        )
+    if victim is not None:
+        await ledger.preempt(victim)
+    try:
+        response = await call_api(
+            call.hass, entry, data.client.start_live_activity(body)
+        )
+    except HomeAssistantError as err:
+        if isinstance(limit := err.__cause__, ActivitySmithLiveActivityLimitError):
+            ledger.refused(ticket, limit.limit)
+            ledger.release(ticket)
+        else:
+            ledger.release(ticket)
+        raise
+    activity_id: str = response["activity_id"]
+    ledger.rename(ticket, manual_slot_id(activity_id), activity_id)
     clear_limit_issue(call.hass, entry)
     data.activities.started(content_state, response)
+    if isinstance(ended := response.get("ended_activity_id"), str):
+        ledger.ended_elsewhere(ended)
     return response
 
 
@@ -68,14 +109,21 @@ async def _change_live_activity(call: ServiceCall, phase: Phase) -> ServiceRespo
     }
     client = data.client
     send = client.end_live_activity if phase == "end" else client.update_live_activity
-    response = await call_api(
-        call.hass,
-        entry,
-        send(body),
-        not_found="activity_not_found",
-        activity_id=activity_id,
-    )
+    try:
+        response = await call_api(
+            call.hass,
+            entry,
+            send(body),
+            not_found="activity_not_found",
+            activity_id=activity_id,
+        )
+    except HomeAssistantError as err:
+        if isinstance(err.__cause__, ActivitySmithNotFoundError):
+            data.publisher.ledger.release(manual_slot_id(activity_id))
+        raise
     activities.updated(activity_id, content_state, response, ended=phase == "end")
+    if phase == "end":
+        data.publisher.ledger.release(manual_slot_id(activity_id))
     return response
 
 

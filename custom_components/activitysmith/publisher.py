@@ -11,13 +11,19 @@ Whether a stream runs is the publisher's to say, from the last request it issued
 the stream (even one still queued or on the wire), falling back to the store for
 streams it has not touched since set-up. So the last request of a stream that reaches
 the server always matches the last decision, whatever was in flight.
+
+Each start asks the account's slot ledger (`slots`) first: it goes out, goes out
+after ending a less important activity, or waits. A waiting stream "runs" (an end
+withdraws it, sending nothing); the ledger starts it when a slot frees, through the
+entry's `slot_owner.EntrySlots`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 import logging
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 
@@ -26,18 +32,26 @@ from .client import (
     ActivitySmithClient,
     ActivitySmithDroppedError,
     ActivitySmithError,
+    ActivitySmithLiveActivityLimitError,
     ActivitySmithNotFoundError,
     JsonObject,
     StreamRequest,
 )
-from .const import ATTR_MIN_INTERVAL
+from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL, Priority
 from .failures import message_of, translated
+from .records import OPERATION_PREEMPTED, OPERATION_WAITING
+from .slots import Admission, Slot, SlotLedger
 from .store import ActivityTracker
 from .webhook import ButtonPresses
 
 _LOGGER = logging.getLogger(__name__)
 
 type FailureListener = Callable[[ActivitySmithError], None]
+
+# What a stream's later start (from the waiting list) needs of how it was asked for.
+KEPT_REQUEST_FIELDS: Final = frozenset(
+    {*content.REQUEST_FIELDS_SENT, "channels", ATTR_MIN_INTERVAL}
+)
 
 
 class StreamPublisher:
@@ -49,6 +63,8 @@ class StreamPublisher:
         client: ActivitySmithClient,
         activities: ActivityTracker,
         buttons: ButtonPresses,
+        ledger: SlotLedger,
+        entry_id: str,
         *,
         on_failure: FailureListener,
         on_started: Callable[[], None],
@@ -64,14 +80,18 @@ class StreamPublisher:
         self._client = client
         self._activities = activities
         self._buttons = buttons
+        self.ledger = ledger
+        self.entry_id = entry_id
         self._on_failure = on_failure
         self._on_started = on_started
         self._on_answered = on_answered
         # Per stream key: the method of the last request issued (sent or queued).
         self._last_method: dict[str, str] = {}
-        self._failure_listeners: dict[str, FailureListener] = {}
         # Streams to forget once their end is answered (a removed tracked entity).
         self._forget_when_ended: set[str] = set()
+        # Per stream key: how it was last asked for (for a start from the waiting
+        # list, and a preemption's end): request fields, buttons optional, priority.
+        self._asked: dict[str, Asked] = {}
         client.on_stream_result = self._record_queued
 
     def running(self, stream_key: str) -> bool:
@@ -84,18 +104,6 @@ class StreamPublisher:
         """The newest content of a running stream, sent or waiting (to merge into)."""
         return self._activities.running_stream_content(stream_key)
 
-    def listen_failures(
-        self, stream_key: str, listener: FailureListener
-    ) -> Callable[[], None]:
-        """Tell `listener` of every failed request of the stream, sent now or queued."""
-        self._failure_listeners[stream_key] = listener
-
-        def remove() -> None:
-            if self._failure_listeners.get(stream_key) is listener:
-                del self._failure_listeners[stream_key]
-
-        return remove
-
     async def send(
         self,
         stream_key: str,
@@ -103,14 +111,39 @@ class StreamPublisher:
         request: Mapping[str, Any],
         *,
         buttons_optional: bool = False,
+        priority: Priority = Priority.NORMAL,
+        name: str | None = None,
     ) -> JsonObject:
         """PUT a checked content state (plus the request fields in `request`).
 
-        With `buttons_optional`, home_assistant buttons that cannot reach home now are
-        left out instead of failing the request.
+        A stream that holds no slot starts only if the ledger lets it; else it waits
+        (the answer says `operation: waiting`). With `buttons_optional`,
+        home_assistant buttons that cannot reach home now are left out instead of
+        failing the request.
         """
+        asked = Asked(
+            {k: v for k, v in request.items() if k in KEPT_REQUEST_FIELDS},
+            buttons_optional,
+            priority,
+            name or _name(content_state),
+        )
+        self._asked[stream_key] = asked
+        if not self.ledger.is_shown(stream_key):
+            admission, victim = self.ledger.admit(
+                stream_key, self.entry_id, asked.name, priority
+            )
+            if admission is Admission.WAIT:
+                return self.wait(stream_key, content_state)
+            if victim is not None:
+                await self.ledger.preempt(victim)
+        return await self.put(stream_key, content_state, asked)
+
+    async def put(
+        self, stream_key: str, content_state: dict[str, Any], asked: Asked
+    ) -> JsonObject:
+        """PUT a stream that holds its slot; a limit answer puts it back to wait."""
         resolved = await self._buttons.async_resolve(
-            request, stream_key=stream_key, optional=buttons_optional
+            asked.request, stream_key=stream_key, optional=asked.buttons_optional
         )
         body = content.request_body(content_state, resolved, channels_key="channels")
         self._last_method[stream_key] = "PUT"
@@ -119,9 +152,14 @@ class StreamPublisher:
                 stream_key,
                 body,
                 context=content_state,
-                min_interval=request.get(ATTR_MIN_INTERVAL),
+                min_interval=asked.request.get(ATTR_MIN_INTERVAL),
             )
+        except ActivitySmithLiveActivityLimitError as err:
+            self.ledger.refused(stream_key, err.limit)
+            return self.wait(stream_key, content_state)
         except ActivitySmithError as err:
+            if not self.ledger.is_confirmed(stream_key):
+                self.ledger.release(stream_key)  # its start failed: not on the phone
             self._failed(stream_key, err)
             raise
         if response.get("queued"):
@@ -129,6 +167,48 @@ class StreamPublisher:
         else:
             self._record_put(stream_key, content_state, response)
         return response
+
+    def wait(
+        self, stream_key: str, content_state: dict[str, Any], *, preempted: bool = False
+    ) -> JsonObject:
+        """Put the stream on the waiting list with its newest content."""
+        asked = self._asked[stream_key]
+        self._last_method[stream_key] = "PUT"
+        self._activities.stream_waiting(
+            stream_key,
+            content_state,
+            OPERATION_PREEMPTED
+            if preempted or self.ledger.is_preempted(stream_key)
+            else OPERATION_WAITING,
+        )
+        self.ledger.wait(
+            stream_key,
+            self.entry_id,
+            asked.name,
+            asked.priority,
+            asked.request,
+            preempted=preempted,
+        )
+        return {"stream_key": stream_key, "operation": OPERATION_WAITING}
+
+    def asked_for(self, slot: Slot) -> Asked:
+        """How the stream of `slot` was last asked for (from the ledger after a restart)."""
+        return self._asked.setdefault(
+            slot.slot_id, Asked(slot.request, True, slot.priority, slot.name)
+        )
+
+    async def end_to_make_room(self, stream_key: str) -> None:
+        """End a shown stream at once (dismissed); it waits to come back.
+
+        Its end is not recorded as one: the stream waits, and its sensor says why.
+        """
+        last = self._activities.running_stream_content(stream_key) or {}
+        self.wait(stream_key, last, preempted=True)
+        final = {**last, ATTR_AUTO_DISMISS_MINUTES: 0} if last else None
+        body = content.request_body(final, {})
+        response = await self._client.end_stream(stream_key, body or None)
+        if not response.get("queued"):
+            self._on_answered()
 
     async def end(
         self,
@@ -141,7 +221,12 @@ class StreamPublisher:
         """DELETE a stream, with a checked final state if any.
 
         Without a final state ActivitySmith ends the stream with the last one it has.
+        A stream that waits for a slot leaves the waiting list; nothing is sent.
         """
+        if self.ledger.withdraw(stream_key):
+            self._last_method[stream_key] = "DELETE"
+            self._record_end(stream_key, None, {})
+            return {"stream_key": stream_key, "operation": "withdrawn"}
         resolved = await self._buttons.async_resolve(
             request, stream_key=stream_key, optional=buttons_optional
         )
@@ -182,6 +267,14 @@ class StreamPublisher:
         """A queued request was finally sent (`result` is the answer), failed or dropped."""
         key = request.stream_key
         content_state: dict[str, Any] | None = request.context
+        if (
+            isinstance(result, ActivitySmithLiveActivityLimitError)
+            and request.is_update
+            and key in self._asked
+        ):
+            self.ledger.refused(key, result.limit)
+            self.wait(key, content_state or {})
+            return
         if not isinstance(result, Exception):
             if request.is_update:
                 self._record_put(key, content_state or {}, result)
@@ -189,6 +282,8 @@ class StreamPublisher:
                 self._on_answered()
                 self._record_end(key, content_state, result)
             return
+        if request.is_update and not self.ledger.is_confirmed(key):
+            self.ledger.release(key)  # its start failed: not on the phone
         if isinstance(result, ActivitySmithDroppedError):
             self._activities.stream_not_delivered(key, content_state, None)
             return
@@ -206,8 +301,6 @@ class StreamPublisher:
 
     def _failed(self, stream_key: str, err: ActivitySmithError) -> None:
         self._on_failure(err)
-        if (listener := self._failure_listeners.get(stream_key)) is not None:
-            listener(err)
 
     def _record_put(
         self, stream_key: str, content_state: dict[str, Any], response: JsonObject
@@ -215,6 +308,10 @@ class StreamPublisher:
         self._on_answered()
         if response.get("operation") in ("started", "rotated"):
             self._on_started()
+        activity_id = response.get("activity_id")
+        self.ledger.started(
+            stream_key, activity_id if isinstance(activity_id, str) else None
+        )
         self._activities.stream_reconciled(stream_key, content_state, response)
 
     def _record_end(
@@ -223,6 +320,9 @@ class StreamPublisher:
         content_state: dict[str, Any] | None,
         response: JsonObject,
     ) -> None:
+        if self.ledger.is_waiting(stream_key):
+            return  # preempted: it waits to come back, its record says so
+        self.ledger.release(stream_key)
         self._activities.stream_ended(stream_key, content_state, response)
         if stream_key in self._forget_when_ended and not self.running(stream_key):
             self._forget(stream_key)
@@ -230,4 +330,20 @@ class StreamPublisher:
     def _forget(self, stream_key: str) -> None:
         self._forget_when_ended.discard(stream_key)
         self._last_method.pop(stream_key, None)
+        self._asked.pop(stream_key, None)
         self._activities.forget_stream(stream_key)
+
+
+@dataclass(slots=True)
+class Asked:
+    """How a stream was last asked for: what its start from the waiting list needs."""
+
+    request: dict[str, Any]
+    buttons_optional: bool
+    priority: Priority
+    name: str
+
+
+def _name(content_state: Mapping[str, Any]) -> str:
+    """What the slots sensor calls an activity: its title, else its type."""
+    return str(content_state.get("title") or content_state.get("type") or "?")

@@ -17,9 +17,13 @@ from homeassistant.util import dt as dt_util
 STATUS_ACTIVE: Final = "active"
 STATUS_ENDED: Final = "ended"
 STATUS_PAUSED: Final = "paused"
+# Not on the phone: waiting for one of its few slots (slots.py).
+STATUS_WAITING: Final = "waiting"
 OPERATION_QUEUED: Final = "queued"
 OPERATION_FAILED: Final = "failed"
 OPERATION_DROPPED: Final = "dropped"
+OPERATION_WAITING: Final = "waiting"
+OPERATION_PREEMPTED: Final = "preempted"
 DELIVERY_COUNTS: Final = ("devices_notified", "users_notified", "devices_queued")
 TIMESTAMPS: Final = ("started_at", "updated_at", "ended_at")
 # The longest answer note kept (the answer's own words; a page of text would not help).

@@ -21,11 +21,13 @@ from .const import (
     ATTR_AUTO_DISMISS_MINUTES,
     ATTR_AUTO_DISMISS_SECONDS,
     ATTR_MIN_INTERVAL,
+    ATTR_PRIORITY,
     ATTR_STREAM_KEY,
     DOMAIN,
     MAX_BADGE,
     MAX_MIN_INTERVAL,
     METRIC_KEY_PATTERN,
+    PRIORITY_NAMES,
 )
 from .content import FIELDS, MAX_CHANGE_TAGS, REQUEST_FIELDS
 from .validators import (
@@ -118,9 +120,13 @@ CHANGE_HISTORY: Final = {
     vol.Optional("metadata"): metadata,
 }
 
+# How much the activity matters when the phone's few slots are full (slots.py).
+PRIORITY: Final = {vol.Optional(ATTR_PRIORITY): vol.In(PRIORITY_NAMES)}
+
 START_LIVE_ACTIVITY: Final = live_activity_schema(
     required=frozenset({"title", "type"}),
     request=(*BUTTONS, "alert", "channels", *HISTORY),
+    extra=PRIORITY,
 )
 UPDATE_LIVE_ACTIVITY: Final = live_activity_schema(
     request=BUTTONS, extra={**TARGET, **CHANGE_HISTORY}
@@ -134,7 +140,7 @@ MIN_INTERVAL: Final = {
 }
 STREAM_LIVE_ACTIVITY: Final = live_activity_schema(
     request=(*BUTTONS, "alert", "channels", *HISTORY),
-    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **MIN_INTERVAL},
+    extra={vol.Required(ATTR_STREAM_KEY): STREAM_KEY, **MIN_INTERVAL, **PRIORITY},
 )
 END_LIVE_ACTIVITY_STREAM: Final = live_activity_schema(
     request=(*BUTTONS, "alert", *HISTORY),

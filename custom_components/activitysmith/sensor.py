@@ -17,11 +17,17 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.signal_type import SignalType
 
-from .const import DOMAIN, LIVE_ACTIVITY_SENSOR_KEY, STREAM_SENSOR_PREFIX
+from .const import (
+    DOMAIN,
+    LIVE_ACTIVITY_SENSOR_KEY,
+    SLOTS_SENSOR_KEY,
+    STREAM_SENSOR_PREFIX,
+)
 from .entity import ActivitySmithEntity, async_add_per_tracked_entity
 from .metrics.sensors import async_add_metric_sensors
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
+from .slots import signal_slots
 from .store import signal_live_activity, signal_stream, signal_streams
 from .tracked.config import is_tracked_stream, signal_tracked, stream_key_for
 
@@ -40,7 +46,7 @@ async def async_setup_entry(
     """
     activities = entry.runtime_data.activities
     registry = er.async_get(hass)
-    async_add_entities([LiveActivitySensor(entry)])
+    async_add_entities([LiveActivitySensor(entry), SlotsSensor(entry)])
     async_add_per_tracked_entity(
         hass, entry, async_add_entities, lambda sub: TrackedSensor(entry, sub)
     )
@@ -132,6 +138,47 @@ class LiveActivitySensor(ActivitySensor):
     def record(self) -> ActivityRecord | None:
         """The activity started last."""
         return self._activities.current
+
+
+class SlotsSensor(ActivitySmithEntity, SensorEntity):
+    """How many of the phone's few Live Activity slots are in use, and by what.
+
+    One ledger per account: every entry of one key shows the same slots.
+    """
+
+    _attr_translation_key = "slots"
+
+    def __init__(self, entry: ActivitySmithConfigEntry) -> None:
+        """One per entry."""
+        super().__init__(entry, SLOTS_SENSOR_KEY)
+        self._ledger = entry.runtime_data.publisher.ledger
+
+    @property
+    def native_value(self) -> int:
+        """Slots in use by this Home Assistant (shown, or starting)."""
+        return len(self._ledger.shown)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The capacity, what is shown and what waits (name, priority, since)."""
+        ledger = self._ledger.as_dict()
+        return {
+            "capacity": ledger["capacity"],
+            "held_elsewhere": ledger["others"],
+            "shown": ledger["shown"],
+            "waiting": ledger["waiting"],
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Refresh whenever the ledger changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_slots(self._ledger.ledger_id),
+                self.async_write_ha_state,
+            )
+        )
 
 
 class StreamSensor(ActivitySensor):

@@ -34,6 +34,7 @@ from .records import (
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_PAUSED,
+    STATUS_WAITING,
     ActivityRecord,
     delivery_of,
     record_from_stored,
@@ -288,6 +289,26 @@ class ActivityTracker:
         if content:
             record.pending_content = content
         record.operation, record.updated_at = OPERATION_QUEUED, now
+        self._changed(record)
+
+    @callback
+    def stream_waiting(
+        self, stream_key: str, content: dict[str, Any], operation: str
+    ) -> None:
+        """A stream waits for a slot (`operation`: waiting, or preempted to make room).
+
+        What it waits with is its pending content; the phone shows nothing of it.
+        """
+        now = dt_util.utcnow()
+        record = self._stream_record(stream_key, now)
+        if record.status == STATUS_ENDED:
+            record = self._stream_record(stream_key, now, fresh=True)
+        record.pending_content = content
+        record.status, record.operation, record.updated_at = (
+            STATUS_WAITING,
+            operation,
+            now,
+        )
         self._changed(record)
 
     @callback

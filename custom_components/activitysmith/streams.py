@@ -15,7 +15,13 @@ from homeassistant.core import ServiceCall, ServiceResponse
 from . import content
 from .actions import entry_for
 from .client import ActivitySmithError
-from .const import ATTR_AUTO_DISMISS_MINUTES, ATTR_AUTO_DISMISS_SECONDS, ATTR_STREAM_KEY
+from .const import (
+    ATTR_AUTO_DISMISS_MINUTES,
+    ATTR_AUTO_DISMISS_SECONDS,
+    ATTR_PRIORITY,
+    ATTR_STREAM_KEY,
+    Priority,
+)
 from .failures import translated
 
 
@@ -28,7 +34,12 @@ async def stream_live_activity(call: ServiceCall) -> ServiceResponse:
     phase: content.Phase = "start" if last is None else "update"
     content_state = content.validate(content_state, phase, call.data)
     try:
-        return await publisher.send(stream_key, content_state, call.data)
+        return await publisher.send(
+            stream_key,
+            content_state,
+            call.data,
+            priority=Priority.parse(call.data.get(ATTR_PRIORITY, "normal")),
+        )
     except ActivitySmithError as err:
         raise translated(err) from err
 

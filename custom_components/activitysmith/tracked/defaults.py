@@ -15,6 +15,8 @@ from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, PERCENTAGE
 from homeassistant.core import State, split_entity_id
 
+from ..const import Priority
+
 # Content fields of one metric, for the metrics and stats types (one metric each).
 METRIC_FIELDS: Final = ("metric_label", "metric_value", "metric_unit")
 # The fields the form offers per type, besides title, subtitle, icon and color.
@@ -44,6 +46,8 @@ class Default:
     # States that end it; empty: every state that does not show it.
     end_states: tuple[str, ...] = ()
     color: str = "blue"
+    # Which activity keeps a slot when the phone's few are full (slots.py).
+    priority: Priority = Priority.NORMAL
 
 
 def _domain(*domains: str) -> Callable[[State], bool]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
 import logging
 from typing import Any, Final
 
@@ -32,7 +31,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     TrackTemplate,
     TrackTemplateResult,
-    async_call_later,
     async_track_state_change_event,
     async_track_template_result,
 )
@@ -40,7 +38,7 @@ from homeassistant.helpers.template import Template
 import voluptuous as vol
 
 from .. import content
-from ..client import ActivitySmithError, ActivitySmithLiveActivityLimitError
+from ..client import ActivitySmithError
 from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
@@ -56,8 +54,6 @@ from .defaults import METRIC_FIELDS
 
 _LOGGER = logging.getLogger(__name__)
 
-# A start refused for the Live Activity limit is tried again this often.
-LIMIT_RETRY: Final = timedelta(seconds=60)
 # A tracked timer's button per state: its title, and the timer action it runs.
 TIMER_BUTTONS: Final = {"active": ("Pause", "pause"), "paused": ("Resume", "start")}
 RENDER_ERRORS: Final = (TemplateError, vol.Invalid, HomeAssistantError)
@@ -98,7 +94,6 @@ class TrackedEntity:
             else None
         )
         self._unsubscribe: list[Callable[[], None]] = []
-        self._cancel_retry: Callable[[], None] | None = None
         self._refresh_templates: Callable[[], None] | None = None
         self._dirty = False
         self._stopped = False
@@ -133,9 +128,6 @@ class TrackedEntity:
             )
             self._refresh_templates = tracker.async_refresh
             self._unsubscribe.append(tracker.async_remove)
-        self._unsubscribe.append(
-            self._publisher.listen_failures(self.stream_key, self._request_failed)
-        )
         self.async_schedule_refresh()
 
     @callback
@@ -149,9 +141,6 @@ class TrackedEntity:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        if self._cancel_retry is not None:
-            self._cancel_retry()
-            self._cancel_retry = None
 
     async def async_end(self) -> None:
         """End the stream if it runs or is about to (subentry removed or paused)."""
@@ -279,7 +268,12 @@ class TrackedEntity:
         try:
             if decision is Decision.SHOW and content_state is not None:
                 await self._publisher.send(
-                    self.stream_key, content_state, request, buttons_optional=True
+                    self.stream_key,
+                    content_state,
+                    request,
+                    buttons_optional=True,
+                    priority=self.config.priority,
+                    name=self.title,
                 )
             else:
                 request[ATTR_AUTO_DISMISS_MINUTES] = self.config.auto_dismiss_minutes
@@ -291,18 +285,6 @@ class TrackedEntity:
                 "Could not mirror %s: %s",
                 self.config.entity_id,
                 message_of(self._hass, translated(err)),
-            )
-
-    @callback
-    def _request_failed(self, err: ActivitySmithError) -> None:
-        """A request of this stream failed, sent now or from the queue."""
-        if isinstance(err, ActivitySmithLiveActivityLimitError) and not self._stopped:
-            # Tried again when a slot may have freed, in order, never twice.
-            self._reconciled = False
-            if self._cancel_retry is not None:
-                self._cancel_retry()
-            self._cancel_retry = async_call_later(
-                self._hass, LIMIT_RETRY, self.async_schedule_refresh
             )
 
     def _button(self) -> dict[str, str] | None:

@@ -26,7 +26,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from ..const import ATTR_AUTO_DISMISS_MINUTES, MAX_MIN_INTERVAL
+from ..const import ATTR_AUTO_DISMISS_MINUTES, MAX_MIN_INTERVAL, PRIORITY_NAMES
 from ..content import ACTIVITY_TYPES, COLORS
 from ..validators import HOME_ASSISTANT_BUTTON
 from .config import (
@@ -37,6 +37,7 @@ from .config import (
     CONF_ENTITY_ID,
     CONF_FIELDS,
     CONF_MIN_INTERVAL,
+    CONF_PRIORITY,
     CONF_SHOW_STATES,
     CONF_SHOW_TEMPLATE,
     CONF_TYPE,
@@ -50,6 +51,13 @@ TYPE_SELECTOR = SelectSelector(
         options=list(ACTIVITY_TYPES),
         translation_key="activity_type",
         mode=SelectSelectorMode.LIST,
+    )
+)
+PRIORITY_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(PRIORITY_NAMES),
+        translation_key="priority",
+        mode=SelectSelectorMode.DROPDOWN,
     )
 )
 COLOR_SELECTOR = SelectSelector(
@@ -168,6 +176,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
             CONF_SHOW_STATES: list(default.show_states),
             CONF_END_STATES: list(default.end_states),
             ATTR_AUTO_DISMISS_MINUTES: 3,
+            CONF_PRIORITY: default.priority.label,
             **self._data,
             **(user_input or {}),
         }
@@ -175,6 +184,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
             {
                 vol.Optional(CONF_SHOW_STATES): _states_selector(suggestions),
                 vol.Optional(CONF_END_STATES): _states_selector(suggestions),
+                vol.Required(CONF_PRIORITY): PRIORITY_SELECTOR,
                 vol.Optional(ATTR_AUTO_DISMISS_MINUTES): NumberSelector(
                     NumberSelectorConfig(
                         min=0, max=1440, step=1, mode=NumberSelectorMode.BOX
