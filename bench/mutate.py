@@ -163,6 +163,10 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_lifecycle.py",
         "tests/test_services.py",
     ),
+    "custom_components/activitysmith/slots/ledger.py": ("tests/test_slots.py",),
+    "custom_components/activitysmith/slots/policy.py": ("tests/test_slots.py",),
+    "custom_components/activitysmith/slots/storage.py": ("tests/test_slots.py",),
+    "custom_components/activitysmith/slot_owner.py": ("tests/test_slots.py",),
 }
 # The folder beside the repository the tests read the API contract from.
 SHARED = "shared"

@@ -453,3 +453,11 @@ def test_quality_scale_claims_no_exemption_the_code_contradicts() -> None:
             "log-when-unavailable",
         }
     )
+
+
+def test_services_yaml_loads_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Home Assistant warns of duplicate keys (a merge key overridden, for one)."""
+    load_yaml_dict(INTEGRATION / "services.yaml")
+    assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]

@@ -52,12 +52,28 @@ def slots_sensor(ui: Ui) -> str:
         for language in ("en", *LANGUAGES):
             strings = strings_of(language)["entity"]["sensor"]["slots"]
             select_language(ui, language)
+            # The frontend's texts follow the language a moment later; the details
+            # need this integration's in it (and the dialog's menu the frontend's).
+            key = "component.activitysmith.entity.sensor.slots.state_attributes"
+            wanted = strings["state_attributes"]["capacity"]["name"]
+            wait_until(
+                lambda key=key, wanted=wanted: (
+                    ui.hass(  # type: ignore[misc]
+                        f"hass.localize('{key}.capacity.name')"
+                    )
+                    == wanted
+                ),
+                f"the slots sensor's texts in {language}",
+            )
             ui.page.evaluate(
                 "entityId => document.querySelector('home-assistant').dispatchEvent("
                 "new CustomEvent('hass-more-info', {detail: {entityId}}))",
                 entity_id,
             )
-            names, _ = check_details(ui, entity_id, strings, tag=f"-slots-{language}")
+            # The entity's name is the server language's; its details the UI's.
+            names, _ = check_details(
+                ui, entity_id, strings, named=language == "en", tag=f"-slots-{language}"
+            )
             close_more_info(ui)
             checked.append(f"{language} ({len(names)} attribute names)")
     finally:
@@ -91,9 +107,8 @@ def tracked_priority(ui: Ui) -> str:
                     f"the {step} step's fields",
                 )
                 if step != "when":
-                    dialog.get_by_role(
-                        "button", name=ui.localize("ui.common.submit")
-                    ).click()
+                    submit = "ui.panel.config.integrations.config_flow.submit"
+                    dialog.get_by_role("button", name=ui.localize(submit)).click()
             settle(ui.page)
             label = flow["step"]["when"]["data"]["priority"]
             value = form_data(form).get("priority")
