@@ -117,12 +117,12 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
-    ("tracked entity: priority in every language", tracked_priority),
-    ("slots sensor: details in every language", slots_sensor),
     ("widget metric: add through the UI", widget_metric_add),
     ("app badge: add through the UI", badge_add),
     ("widget metric and badge: devices", widget_devices),
     ("dashboard: button card starts a Live Activity", dashboard_button),
+    ("tracked entity: priority in every language", tracked_priority),
+    ("slots sensor: details in every language", slots_sensor),
     ("languages: action form and sensor details", languages),
 ]
 # What every other step builds on: `--only` runs these too.
