@@ -66,6 +66,20 @@ TRACKED_OPTIONAL = {
     "enabled",
     "min_interval",
     "priority",
+    # A run condition (tracked/conditions.py) and how its end is told.
+    "condition",
+    "run_value",
+    "start_threshold",
+    "start_for",
+    "end_threshold",
+    "end_for",
+    "changed_within",
+    "done_message",
+    "done_push",
+    "push_title",
+    "push_message",
+    "push_button_title",
+    "push_button_action",
 }
 LIVE_ACTIVITY_FIELDS = {
     "action",
@@ -231,8 +245,8 @@ async def test_todays_store_and_entry_keep_the_release_names(
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
 
     stored = hass_storage[f"activitysmith.{ENTRY_ID}.activities"]
-    assert (stored["version"], stored["minor_version"]) == (1, 3)
-    assert set(stored["data"]) == {"current", "recent", "streams"}
+    assert (stored["version"], stored["minor_version"]) == (1, 4)
+    assert set(stored["data"]) == {"current", "recent", "streams", "runs"}
     for record in [*stored["data"]["recent"], *stored["data"]["streams"].values()]:
         assert set(record) == RECORD_FIELDS
     assert set(loaded_entry.data) == {

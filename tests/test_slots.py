@@ -14,6 +14,7 @@ from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -567,13 +568,15 @@ async def test_a_restart_reads_the_saved_ledger_and_reconciles_it_with_the_recor
     assert back["channels"] == ["family"]
 
 
-def saved_ledger(slots: list[Any], version: int = 1) -> dict[str, Any]:
+def saved_ledger(
+    slots: list[Any], version: int = 1, capacity: int = 5
+) -> dict[str, Any]:
     key = f"{DOMAIN}.slots.{key_hash(API_KEY)}"
     return {
         "version": version,
         "minor_version": 1,
         "key": key,
-        "data": {"capacity": 5, "future": {"anything": True}, "slots": slots},
+        "data": {"capacity": capacity, "future": {"anything": True}, "slots": slots},
     }
 
 
@@ -731,3 +734,182 @@ async def test_a_failed_end_to_make_room_is_logged_and_nothing_raises(
     assert "Could not end S1 to make room" in caplog.text
     assert response["operation"] == "waiting"
     assert "doorbell" in waiting(loaded_entry)
+
+
+# The edges of the rules (each pins a boundary a mistake would move)
+
+
+async def test_a_minute_exactly_is_long_enough_and_thirty_seconds_apart_too(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await fill(hass, ["low"] * 4)
+    freezer.tick(timedelta(seconds=60))
+    assert (await show(hass, "a", "high"))["operation"] == "started"
+    freezer.tick(timedelta(seconds=30))
+    assert (await show(hass, "b", "high"))["operation"] == "started"
+
+
+async def test_a_preempted_activity_updated_while_it_waits_stays_preempted(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await show(hass, "washer", "low", alert={"title": "Washer", "body": "Started"})
+    await fill(hass, ["normal"] * 3)
+    await later(hass, loaded_entry, freezer, 61)
+    await show(hass, "doorbell", "high")
+    for message in ("Rinsing", "Spinning"):
+        await show(hass, "washer", "low", message=message)
+    sensor = hass.states.get("sensor.activitysmith_washer")
+    assert sensor.attributes["operation"] == "preempted"
+    await end(hass, "doorbell")
+    await settle(hass, loaded_entry)
+    back = [body for m, key, body in phone.received if key == "washer"][-1]
+    assert back["content_state"]["message"] == "Spinning"
+    assert "alert" not in back
+
+
+async def test_a_reload_keeps_probing_the_slots_other_apps_held(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    phone.running.update({"other-1", "other-2", "other-3", "other-4"})
+    await show(hass, "s1")
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await settle(hass, loaded_entry)
+    phone.running.discard("other-1")
+    await later(hass, loaded_entry, freezer, 59)
+    assert "s1" not in phone.running
+    await later(hass, loaded_entry, freezer, 1)
+    assert "s1" in phone.running
+
+
+async def test_a_restart_frees_the_slot_of_what_ended_and_keeps_what_the_ledger_knew(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    valid_key: Any,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """A slot its records no longer show is dropped; a shown one keeps its id."""
+    phone = StreamServer(aioclient_mock, EVERY_STREAM, limit=LIMIT)
+    since = "2026-12-01T08:00:00+00:00"
+    an_hour_ago = (dt_util.utcnow() - timedelta(hours=1)).isoformat()
+    entry_id = mock_config_entry.entry_id
+    hass_storage[f"{DOMAIN}.slots.{key_hash(API_KEY)}"] = saved_ledger(
+        [
+            {
+                "slot_id": key,
+                "entry_id": entry_id,
+                "name": key,
+                "priority": "high",
+                "since": since,
+                "shown": True,
+                "activity_id": f"act-{key}",
+                "confirmed": True,
+            }
+            for key in ("gone", "washer")
+        ]
+        + [
+            {
+                "slot_id": "activity:manual-1",
+                "entry_id": entry_id,
+                "name": "Backup",
+                "priority": "low",
+                "since": since,
+                "shown": True,
+                "manual": True,
+                "activity_id": "manual-1",
+            }
+        ],
+        capacity=20,
+    )
+    hass_storage[f"{DOMAIN}.{entry_id}.activities"] = {
+        "version": 1,
+        "minor_version": 3,
+        "key": f"{DOMAIN}.{entry_id}.activities",
+        "data": {
+            "current": "manual-2",
+            # Started an hour ago: a manual one holds its slot at most 12 hours.
+            "recent": [stored_record(activity_id="manual-2", started_at=an_hour_ago)],
+            "streams": {
+                "washer": stored_record(activity_id="act-washer", stream_key="washer")
+            },
+        },
+    }
+    await setup_integration(hass, mock_config_entry)
+    ledger = ledger_of(mock_config_entry)
+    assert ledger.capacity == 20
+    by_id = {slot.slot_id: slot for slot in ledger.shown}
+    assert set(by_id) == {"washer", "activity:manual-2"}
+    washer = by_id["washer"]
+    assert (washer.priority, washer.activity_id, washer.confirmed) == (
+        Priority.HIGH,
+        "act-washer",
+        True,
+    )
+    assert by_id["activity:manual-2"].manual
+    phone.running.add("washer")
+    # The restored washer is an update (its slot is confirmed), not a new start.
+    await show(hass, "washer", config_entry_id=entry_id)
+    assert ledger.is_confirmed("washer")
+
+
+def stored_record(**fields: Any) -> dict[str, Any]:
+    return {
+        "activity_id": None,
+        "content_state": {"title": "W", "type": "alert", "message": "m"},
+        "status": "active",
+        "started_at": "2026-12-01T08:00:00+00:00",
+        "updated_at": "2026-12-01T08:00:00+00:00",
+        **fields,
+    }
+
+
+async def test_an_end_elsewhere_after_a_reload_still_puts_the_stream_back_to_wait(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    await show(hass, "washer")
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await settle(hass, loaded_entry)
+    aioclient_mock.post(
+        START_URL, json={**START_RESPONSE, "ended_activity_id": "act-washer"}
+    )
+    await act(
+        hass,
+        "start_live_activity",
+        {"title": "Backup", "type": "alert", "message": "Running"},
+    )
+    assert waiting(loaded_entry) == ["washer"]
+
+
+async def test_a_manual_activity_whose_end_never_came_frees_its_slot_after_12_hours(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    phone: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """iOS has removed it by then: its slot goes to what waits."""
+    aioclient_mock.post(START_URL, json=START_RESPONSE)
+    await act(
+        hass,
+        "start_live_activity",
+        {"title": "Backup", "type": "alert", "message": "m", "priority": "critical"},
+    )
+    await fill(hass, ["critical"] * 3)
+    await show(hass, "washer")
+    await later(hass, loaded_entry, freezer, 12 * 3600 - 10)
+    assert waiting(loaded_entry) == ["washer"]
+    await later(hass, loaded_entry, freezer, 11)
+    assert "washer" in phone.running
+    assert waiting(loaded_entry) == []

@@ -38,11 +38,17 @@ from .tracked_support import (
 )
 
 pytestmark = pytest.mark.usefixtures("quick_budget")
+# A percentage shown whenever it is available (its default is "while it changes").
+SHOWN_BY_STATES = {"condition": "states"}
 
 
 @pytest.fixture
 def server(aioclient_mock: AiohttpClientMocker) -> StreamServer:
     return StreamServer(aioclient_mock)
+
+
+# The rows shown "while it changes", and the state each sits at before it changes.
+CHANGED_FROM = {"sensor.battery": "41", "input_number.level": "6"}
 
 
 @pytest.mark.parametrize(
@@ -102,12 +108,20 @@ async def test_each_default_works_unchanged(
     attributes: dict[str, Any],
     expected: dict[str, Any],
 ) -> None:
-    """Submitting every step as suggested starts a stream that shows the entity."""
+    """Submitting every step as suggested starts a stream that shows the entity.
+
+    A percentage or a slider is shown while it changes: not for the value it sits
+    at, but as soon as it moves.
+    """
     # The entity's domain is loaded, as it is wherever such an entity exists.
     await async_setup_component(hass, split_entity_id(entity_id)[0], {})
-    hass.states.async_set(entity_id, state, attributes)
+    hass.states.async_set(entity_id, CHANGED_FROM.get(entity_id, state), attributes)
     await add_tracked(hass, loaded_entry, entity_id)
     await settle(hass, loaded_entry)
+    if entity_id in CHANGED_FROM:
+        assert server.received == []
+        hass.states.async_set(entity_id, state, attributes)
+        await settle(hass, loaded_entry)
     [sent] = server.states()
     assert {name: sent[name] for name in expected} == expected
     assert sent["title"] == hass.states.get(entity_id).name
@@ -141,7 +155,7 @@ async def test_identical_content_is_not_sent_again(
 ) -> None:
     """An attribute change that changes nothing shown sends nothing."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
     await settle(hass, loaded_entry)
     hass.states.async_set(
         "sensor.battery", "40", {"unit_of_measurement": "%", "voltage": 3}
@@ -193,6 +207,7 @@ async def test_template_fields_follow_every_entity_they_read(
         loaded_entry,
         "sensor.battery",
         content={"subtitle": "Charging {{ states('sensor.charger') }}"},
+        when=SHOWN_BY_STATES,
     )
     await settle(hass, loaded_entry)
     hass.states.async_set("sensor.charger", "fast")
@@ -208,7 +223,7 @@ async def test_a_template_that_fails_is_shown_on_the_sensor_and_never_sent(
 ) -> None:
     """A percentage of 'abc' is an error on the sensor; the phone keeps the last one."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
     await settle(hass, loaded_entry)
     hass.states.async_set("sensor.battery", "abc", {"unit_of_measurement": "%"})
     await settle(hass, loaded_entry)
@@ -228,7 +243,9 @@ async def test_reconfigure_changes_the_running_activity_at_once_without_a_reload
 ) -> None:
     """A new title is on the phone right after the form closes."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     client = loaded_entry.runtime_data.client
     result = await reconfigure_tracked(
@@ -245,7 +262,7 @@ async def test_the_switch_pauses_mirroring_and_resumes_it(
 ) -> None:
     """Off ends the activity and ignores changes; on shows the entity again."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
     await settle(hass, loaded_entry)
     switch = "switch.battery_show_on_iphone"
     await hass.services.async_call(
@@ -271,7 +288,9 @@ async def test_removing_a_tracked_entity_ends_its_activity(
 ) -> None:
     """Its activity ends and its device's entities go; the entry keeps running."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     assert hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
     await settle(hass, loaded_entry)
@@ -285,7 +304,7 @@ async def test_removing_the_entry_ends_every_tracked_activity(
     """Nothing is left behind on the phone."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
     hass.states.async_set("input_boolean.alarm", "on")
-    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
     await add_tracked(hass, loaded_entry, "input_boolean.alarm")
     await settle(hass, loaded_entry)
     assert await hass.config_entries.async_remove(loaded_entry.entry_id)
@@ -369,7 +388,7 @@ async def test_a_burst_of_changes_is_coalesced_and_ends_on_the_newest(
     """200 changes in a row: one request per spacing at most, the last the final value."""
     loaded_entry.runtime_data.client.budget.stream_spacing = 0.05
     hass.states.async_set("sensor.battery", "0", {"unit_of_measurement": "%"})
-    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
     began = time.monotonic()
     for value in range(1, 201):
         hass.states.async_set(
@@ -394,7 +413,9 @@ async def test_diagnostics_list_tracked_entities_and_their_last_send(
     """What each tracked entity follows, decided and sent; never the key."""
     await async_setup_component(hass, "diagnostics", {})
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, loaded_entry
@@ -520,7 +541,7 @@ async def test_switching_mirroring_off_clears_the_error_on_the_sensor(
 ) -> None:
     """A paused tracked entity renders nothing, so it has no error to show."""
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    await add_tracked(hass, loaded_entry, "sensor.battery")
+    await add_tracked(hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES)
     await settle(hass, loaded_entry)
     hass.states.async_set("sensor.battery", "abc", {"unit_of_measurement": "%"})
     await settle(hass, loaded_entry)
@@ -587,7 +608,11 @@ async def test_an_error_is_shown_in_english_where_the_language_has_no_translatio
     await hass.async_block_till_done()
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
     await add_tracked(
-        hass, loaded_entry, "sensor.battery", content={"percentage": "{{ '' }}"}
+        hass,
+        loaded_entry,
+        "sensor.battery",
+        content={"percentage": "{{ '' }}"},
+        when=SHOWN_BY_STATES,
     )
     await settle(hass, loaded_entry)
     error = hass.states.get("sensor.battery_live_activity").attributes["error"]
@@ -625,7 +650,9 @@ async def test_diagnostics_show_hold_while_the_entity_is_unavailable(
     """Unavailable keeps what the phone shows: the decision reads `hold`."""
     await async_setup_component(hass, "diagnostics", {})
     hass.states.async_set("sensor.battery", "40", {"unit_of_measurement": "%"})
-    subentry_id = await add_tracked(hass, loaded_entry, "sensor.battery")
+    subentry_id = await add_tracked(
+        hass, loaded_entry, "sensor.battery", when=SHOWN_BY_STATES
+    )
     await settle(hass, loaded_entry)
     hass.states.async_set("sensor.battery", "unavailable")
     await settle(hass, loaded_entry)

@@ -114,6 +114,8 @@ async def add_tracked(
     content: dict[str, Any] | None = None,
     when: dict[str, Any] | None = None,
     wait_background_tasks: bool = True,
+    run: dict[str, Any] | None = None,
+    done: dict[str, Any] | None = None,
 ) -> str:
     """Walk the subentry flow, changing only what is given; return the subentry id.
 
@@ -123,7 +125,9 @@ async def add_tracked(
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_TYPE), context={"source": SOURCE_USER}
     )
-    result = await walk(hass, result, entity_id, activity_type, content, when)
+    result = await walk(
+        hass, result, entity_id, activity_type, content, when, run=run, done=done
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     await hass.async_block_till_done(wait_background_tasks=wait_background_tasks)
     return next(
@@ -152,6 +156,8 @@ async def reconfigure_tracked(
         changes.get("activity_type"),
         changes.get("content"),
         changes.get("when"),
+        run=changes.get("run"),
+        done=changes.get("done"),
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     return result
@@ -164,6 +170,9 @@ async def walk(
     activity_type: str | None,
     content: dict[str, Any] | None,
     when: dict[str, Any] | None,
+    *,
+    run: dict[str, Any] | None = None,
+    done: dict[str, Any] | None = None,
 ) -> Any:
     """Submit each step with its suggested values, plus the changes given."""
     flows = hass.config_entries.subentries
@@ -172,6 +181,8 @@ async def walk(
         "type": {"type": activity_type} if activity_type else {},
         "content": content or {},
         "when": when or {},
+        "run": run or {},
+        "done": done or {},
     }
     while result["type"] is FlowResultType.FORM:
         step = result["step_id"]

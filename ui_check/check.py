@@ -58,6 +58,7 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
+from run_steps import run_done, run_pick, run_thresholds, run_when
 from slot_steps import slots_sensor, tracked_priority
 from steps import (
     button_event,
@@ -124,6 +125,10 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: priority in every language", tracked_priority),
     ("slots sensor: details in every language", slots_sensor),
     ("languages: action form and sensor details", languages),
+    ("appliance run: power sensor, type, content", run_pick),
+    ("appliance run: when step", run_when),
+    ("appliance run: run step", run_thresholds),
+    ("appliance run: done step", run_done),
 ]
 # What every other step builds on: `--only` runs these too.
 SETUP_STEPS = ("onboarding", "add integration:")

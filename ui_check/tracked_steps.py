@@ -38,13 +38,15 @@ from ui import (
 TRACKED = STRINGS["config_subentries"]["tracked_entity"]
 
 
-def check_flow_step(ui: Ui, step_id: str, where: str) -> tuple[Locator, dict[str, Any]]:
+def check_flow_step(
+    ui: Ui, step_id: str, where: str, entity: str = TRACKED_NAME
+) -> tuple[Locator, dict[str, Any]]:
     """Wait for a tracked-entity flow step by its title; check its texts and fields.
 
     Every field must be labelled with its translation. Returns the form and its values.
     """
     spec = TRACKED["step"][step_id]
-    fill = {"{entity}": TRACKED_NAME}
+    fill = {"{entity}": entity}
     title = spec["title"]
     for placeholder, value in fill.items():
         title = title.replace(placeholder, value)

@@ -41,11 +41,27 @@ EXTERNAL_URL = "https://ui-check.invalid"  # for home_assistant buttons; never r
 # Appended to the throwaway configuration.yaml: something meaningful to track.
 TRACKED_TIMER = "timer.pasta"
 TRACKED_NAME = "Pasta"
+# A washer's smart plug, for the appliance run (ui_check/run_steps.py).
+WASHER_POWER = "sensor.washer_power"
+WASHER_NAME = "Washer power"
 # A number for the widget metric, and switches for the badge to count (one is on).
 METRIC_ENTITY = "input_number.indoor_temperature"
 METRIC_NAME = "Indoor temperature"
 EXTRA_CONFIGURATION: dict[str, Any] = {
     "timer": {"pasta": {"name": TRACKED_NAME, "duration": "00:10:00"}},
+    "template": [
+        {
+            "sensor": [
+                {
+                    "name": WASHER_NAME,
+                    "unique_id": "ui_check_washer_power",
+                    "state": "0",
+                    "unit_of_measurement": "W",
+                    "device_class": "power",
+                }
+            ]
+        }
+    ],
     "input_number": {
         "indoor_temperature": {
             "name": METRIC_NAME,

@@ -44,8 +44,9 @@ from .records import (
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
-# 1.2 added the pending content and the error of a stream record, 1.3 its warning.
-STORAGE_MINOR_VERSION: Final = 3
+# 1.2 added the pending content and the error of a stream record, 1.3 its warning,
+# 1.4 the runs of tracked entities (read as none from older data).
+STORAGE_MINOR_VERSION: Final = 4
 SAVE_DELAY: Final = 1.0
 # iOS shows at most a handful of activities at once; older ones are not worth keeping.
 RECENT_ACTIVITIES: Final = 8
@@ -115,6 +116,9 @@ class ActivityTracker:
         self.current: ActivityRecord | None = None
         self.recent: dict[str, ActivityRecord] = {}
         self.streams: dict[str, ActivityRecord] = {}
+        # The run of each tracked entity with a run condition, by stream key, as
+        # `tracked.runs.Run.as_stored` writes it (read back leniently there).
+        self.runs: dict[str, dict[str, Any]] = {}
         self._save_scheduled = False
         self._removed = False
 
@@ -143,6 +147,12 @@ class ActivityTracker:
                 # Waiting changes do not outlive a restart; the phone never got them.
                 record.operation, record.pending_content = OPERATION_DROPPED, None
             self.streams[key] = record
+        runs = saved.get("runs")
+        self.runs = {
+            str(key): dict(run)
+            for key, run in (runs if isinstance(runs, dict) else {}).items()
+            if isinstance(run, dict)
+        }
         self._forget_oldest_ended()
         if (
             dropped
@@ -182,6 +192,18 @@ class ActivityTracker:
         if record is None or record.status == STATUS_ENDED:
             return None
         return record.latest_content
+
+    @callback
+    def set_run(self, stream_key: str, run: dict[str, Any] | None) -> None:
+        """Keep (or, with None, forget) the run of a tracked entity's stream."""
+        if self.runs.get(stream_key) == run:
+            return
+        if run is None:
+            del self.runs[stream_key]
+        else:
+            self.runs[stream_key] = run
+        if not self._removed:
+            self._schedule_save()
 
     @callback
     def started(self, content: dict[str, Any], response: Mapping[str, Any]) -> None:
@@ -393,6 +415,7 @@ class ActivityTracker:
             "current": self.current.activity_id if self.current else None,
             "recent": [record.as_stored() for record in self.recent.values()],
             "streams": {key: r.as_stored() for key, r in self.streams.items()},
+            "runs": dict(self.runs),
         }
 
     def _changed(self, record: ActivityRecord) -> None:
@@ -402,9 +425,7 @@ class ActivityTracker:
                 record.stream_key or record.activity_id,
             )
             return
-        if not self._save_scheduled:  # one pending save covers every change until then
-            self._save_scheduled = True
-            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        self._schedule_save()
         if record.stream_key is None:
             async_dispatcher_send(self._hass, signal_live_activity(self._entry_id))
             return
@@ -412,3 +433,8 @@ class ActivityTracker:
             self._hass, signal_stream(self._entry_id, record.stream_key)
         )
         async_dispatcher_send(self._hass, signal_streams(self._entry_id))
+
+    def _schedule_save(self) -> None:
+        if not self._save_scheduled:  # one pending save covers every change until then
+            self._save_scheduled = True
+            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)

@@ -141,7 +141,8 @@ class SlotLedger:
         START and PREEMPT hold a slot for `slot_id` at once, so a second start in the
         meantime is decided with this one counted.
         """
-        self._expire_manual()
+        if self._expire_manual():
+            self._reconsider()  # what waited comes first
         victim = None
         if manual and self.free == 0 and self.capacity > len(self.shown):
             # A manual start cannot wait: it probes a slot the others may have freed.
@@ -294,15 +295,23 @@ class SlotLedger:
         )
         self._changed()
 
-    def _expire_manual(self) -> None:
+    def _expire_manual(self) -> bool:
+        """Forget manual activities iOS has removed by now; True if there were any."""
         limit = dt_util.utcnow() - MANUAL_LIFETIME
-        for slot in [s for s in self.shown if s.manual and s.since < limit]:
+        expired = [s for s in self.shown if s.manual and s.since < limit]
+        for slot in expired:
             del self.slots[slot.slot_id]
+        if expired:
+            self._changed()
+        return bool(expired)
 
     @callback
     def _reconsider(self, *_: Any) -> None:
         """Start what waits while slots are free; preempt for what matters more."""
         self._expire_manual()
+        if manual := [s.since for s in self.shown if s.manual]:  # wake to free it
+            due = min(manual) + MANUAL_LIFETIME - dt_util.utcnow()
+            self._schedule("expiry", max(due, timedelta(seconds=1)))
         for slot in self.waiting:
             if (owner := self._owners.get(slot.entry_id)) is None:
                 continue  # its entry is not loaded: it waits for it

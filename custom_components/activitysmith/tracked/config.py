@@ -7,7 +7,7 @@ template of a tracked entity can use besides `states()` and co.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, KeysView, Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping
 from dataclasses import dataclass
 import enum
 import re
@@ -22,6 +22,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_PRIORITY, DOMAIN, Priority
+from .conditions import RunConfig
 
 SUBENTRY_TYPE: Final = "tracked_entity"
 CONF_ENTITY_ID: Final = "entity_id"
@@ -98,6 +99,9 @@ class TrackedConfig:
     min_interval: float | None = None
     # Which activity keeps a slot on the phone when there are too many (slots.py).
     priority: Priority = Priority.NORMAL
+    # A run condition (thresholds held for a time, or a changing value) instead of
+    # the states above; None: shown by its states (conditions.py).
+    run: RunConfig | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> TrackedConfig:
@@ -123,6 +127,7 @@ class TrackedConfig:
                 else None
             ),
             priority=_priority(data.get(CONF_PRIORITY)),
+            run=RunConfig.from_data(data),
         )
 
 
@@ -153,16 +158,24 @@ class LiveVariables(Mapping[str, Any]):
     are read anew whenever it renders, so its results follow the tracked entity.
     """
 
-    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
-        """Follow `entity_id`."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entity_id: str,
+        *,
+        extra: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Follow `entity_id`; `extra` gives more variables (a run's) at each read."""
         self._hass = hass
         self._entity_id = entity_id
+        self._extra = extra
 
     def _now(self) -> dict[str, Any]:
         state = self._hass.states.get(self._entity_id) or State(
             self._entity_id, STATE_UNKNOWN
         )
-        return variables_for(self._hass, state)
+        found = variables_for(self._hass, state)
+        return found if self._extra is None else found | dict(self._extra())
 
     def __getitem__(self, name: str) -> Any:
         """One variable, as it is now."""

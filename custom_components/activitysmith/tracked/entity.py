@@ -42,6 +42,8 @@ from ..client import ActivitySmithError
 from ..const import ATTR_AUTO_DISMISS_MINUTES, ATTR_MIN_INTERVAL
 from ..failures import message_of, translated
 from ..publisher import StreamPublisher
+from ..store import ActivityTracker
+from .buttons import button_for, timer_command_of
 from .config import (
     CONF_CHANNELS,
     Decision,
@@ -50,18 +52,12 @@ from .config import (
     signal_tracked,
     stream_key_for,
 )
-from .defaults import METRIC_FIELDS
+from .rendering import render_fields, shaped
+from .run_tracker import PushSender, RunTracker
 
 _LOGGER = logging.getLogger(__name__)
 
-# A tracked timer's button per state: its title, and the timer action it runs.
-TIMER_BUTTONS: Final = {"active": ("Pause", "pause"), "paused": ("Resume", "start")}
 RENDER_ERRORS: Final = (TemplateError, vol.Invalid, HomeAssistantError)
-
-
-def timer_action_id(command: str, subentry_id: str) -> str:
-    """The action id of a tracked timer's button (letters, digits and -, <= 64)."""
-    return f"timer-{command}-{subentry_id.lower()}"
 
 
 class TrackedEntity:
@@ -73,8 +69,14 @@ class TrackedEntity:
         entry: ConfigEntry[Any],
         publisher: StreamPublisher,
         subentry: ConfigSubentry,
+        *,
+        activities: ActivityTracker | None = None,
+        push: PushSender | None = None,
     ) -> None:
-        """Prepare; `async_start` subscribes and reconciles with the phone."""
+        """Prepare; `async_start` subscribes and reconciles with the phone.
+
+        A run condition keeps its run in `activities` and says "done" with `push`.
+        """
         self._hass = hass
         self._entry = entry
         self._publisher = publisher
@@ -84,7 +86,6 @@ class TrackedEntity:
         self.stream_key = stream_key_for(subentry.subentry_id)
         self.error: str | None = None
         self.decision: Decision | None = None
-        self._variables = LiveVariables(hass, self.config.entity_id)
         self._templates = {
             name: Template(text, hass) for name, text in self.config.fields.items()
         }
@@ -92,6 +93,28 @@ class TrackedEntity:
             Template(self.config.show_template, hass)
             if self.config.show_template
             else None
+        )
+        self._runs = (
+            RunTracker(
+                hass,
+                self.config.run,
+                stream_key=self.stream_key,
+                title=self.title,
+                channels=self.config.channels,
+                activities=activities,
+                push=push,
+                wake=self.async_schedule_refresh,
+            )
+            if self.config.run is not None and activities is not None and push
+            else None
+        )
+        if self._runs is None and activities is not None:
+            activities.set_run(self.stream_key, None)  # no stale run for later
+        # A run's variables too, so template tracking renders what a refresh does.
+        self._variables = LiveVariables(
+            hass,
+            self.config.entity_id,
+            extra=self._runs.variables if self._runs is not None else None,
         )
         self._unsubscribe: list[Callable[[], None]] = []
         self._refresh_templates: Callable[[], None] | None = None
@@ -118,6 +141,9 @@ class TrackedEntity:
         templates = [*self._templates.values()]
         if self._show_template is not None:
             templates.append(self._show_template)
+        if self._runs is not None:
+            templates += self._runs.templates
+            self._unsubscribe.append(self._runs.async_stop)
         if templates:
             tracker = async_track_template_result(
                 self._hass,
@@ -177,6 +203,8 @@ class TrackedEntity:
         while self._dirty and not self._stopped:
             self._dirty = False
             await self._refresh()
+            if self._runs is not None:  # after the end it tells of
+                await self._runs.async_send_done(dict(self._variables))
 
     async def _refresh(self) -> None:
         state = self._hass.states.get(self.config.entity_id)
@@ -185,6 +213,8 @@ class TrackedEntity:
             await self.async_end()
             return
         if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            if self._runs is not None:
+                self._runs.hold()
             self._set_status(Decision.HOLD, self.error)
             return
         variables = dict(self._variables)
@@ -216,6 +246,8 @@ class TrackedEntity:
         await self._send(decision, content_state)
 
     def _decide(self, state: State, variables: dict[str, Any]) -> Decision:
+        if self._runs is not None:
+            return self._runs.decide(state, variables)
         if self._show_template is not None:
             shown = self._show_template.async_render(variables, parse_result=False)
             return Decision.SHOW if cv.boolean(shown.strip()) else Decision.END
@@ -228,27 +260,10 @@ class TrackedEntity:
 
     def _render(self, variables: dict[str, Any], decision: Decision) -> dict[str, Any]:
         """The content state the templates give now, checked like an action's."""
-        rendered: dict[str, Any] = {"type": self.config.type}
-        for name, template in self._templates.items():
-            # A value activity shows its readout as rendered ("1,240" stays text).
-            as_text = name == "value" and self.config.type == "value"
-            value = template.async_render(variables, parse_result=not as_text)
-            if value not in (None, ""):
-                rendered[name] = value
-        if any(name in rendered for name in METRIC_FIELDS):
-            metric = {
-                key: rendered.pop(f"metric_{key}")
-                for key in ("label", "value", "unit")
-                if f"metric_{key}" in rendered
-            }
-            rendered["metrics"] = [metric]
-        shaped: dict[str, Any] = {}
-        for name, value in rendered.items():
-            try:
-                shaped[name] = content.FIELDS[name](value)
-            except vol.Invalid as err:
-                raise vol.Invalid(f"{name}: {err.msg} (got {value!r})") from err
-        content_state = content.content_of(shaped)
+        rendered = render_fields(self._templates, variables, self.config.type)
+        if decision is Decision.END and self._runs is not None:
+            rendered |= self._runs.final_fields(variables, self.config.type)
+        content_state = content.content_of(shaped(rendered))
         if decision is Decision.END:
             phase: content.Phase = "end"
         else:
@@ -288,36 +303,13 @@ class TrackedEntity:
             )
 
     def _button(self) -> dict[str, str] | None:
-        """The activity's home_assistant button (left out if it cannot reach home).
-
-        The user's own, else for a timer: Pause while it runs, Resume while paused (the
-        timer type takes one button, so Cancel does not fit beside them).
-        """
+        """The activity's button (left out if it cannot reach home)."""
         state = self._hass.states.get(self.config.entity_id)
-        if self.config.button is not None:
-            title, action = self.config.button
-        elif (
-            self.config.type == "timer"
-            and state is not None
-            and state.domain == "timer"
-            and state.state in TIMER_BUTTONS
-        ):
-            title, command = TIMER_BUTTONS[state.state]
-            action = timer_action_id(command, self.subentry_id)
-        else:
-            return None
-        return {"title": title, "type": "home_assistant", "action": action}
+        return button_for(self.config, state, self.subentry_id)
 
     def timer_command(self, action: str) -> str | None:
         """The timer action one of this tracked timer's buttons runs, if it is one."""
-        return next(
-            (
-                command
-                for command in ("pause", "start")
-                if action == timer_action_id(command, self.subentry_id)
-            ),
-            None,
-        )
+        return timer_command_of(action, self.subentry_id)
 
     def _set_status(self, decision: Decision | None, error: str | None) -> None:
         if error is not None and error != self.error:
@@ -338,4 +330,6 @@ class TrackedEntity:
             "decision": self.decision,
             "error": self.error,
             "running": self.running,
+            # A run condition's run: its phase, start, pending end and peak.
+            "run": self._runs.run.as_stored() if self._runs is not None else None,
         }

@@ -1,8 +1,9 @@
 """The `tracked_entity` subentry flow: pick an entity, see it on the Lock Screen.
 
-Three steps (entity, type, content) and a fourth for when it shows. Every field comes
-pre-filled from the defaults table, so submitting each step unchanged creates a tracked
-entity that works. Reconfigure walks the same steps with the current values.
+Three steps (entity, type, content) and a fourth for when it shows; a run condition
+adds two (`run_steps`): when the run starts and ends, and what its end says. Every field comes pre-filled from the
+defaults table, so submitting each step unchanged creates a tracked entity that works.
+Reconfigure walks the same steps with the current values.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import State
-from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.selector import (
     EntitySelector,
     NumberSelector,
@@ -28,7 +28,7 @@ import voluptuous as vol
 
 from ..const import ATTR_AUTO_DISMISS_MINUTES, MAX_MIN_INTERVAL, PRIORITY_NAMES
 from ..content import ACTIVITY_TYPES, COLORS
-from ..validators import HOME_ASSISTANT_BUTTON
+from .conditions import CONF_CONDITION
 from .config import (
     CONF_BUTTON_ACTION,
     CONF_BUTTON_TITLE,
@@ -43,6 +43,9 @@ from .config import (
     CONF_TYPE,
 )
 from .defaults import TYPE_FIELDS, Default, default_fields, default_for
+from .flow_checks import button_errors, template_errors
+from .run_flow import RUN_KEYS, WHEN_FIELDS, condition_suggestion, is_run
+from .run_steps import RunSteps
 
 TEXT = TextSelector()
 COMMON_FIELDS = ("title", "subtitle", "icon")
@@ -76,7 +79,7 @@ def _states_selector(suggestions: list[str]) -> SelectSelector:
     )
 
 
-class TrackedEntityFlow(ConfigSubentryFlow):
+class TrackedEntityFlow(RunSteps, ConfigSubentryFlow):
     """Add or change one tracked entity."""
 
     def __init__(self) -> None:
@@ -129,7 +132,7 @@ class TrackedEntityFlow(ConfigSubentryFlow):
         names = (*COMMON_FIELDS, "color", *TYPE_FIELDS[self._data[CONF_TYPE]])
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _template_errors(user_input)
+            errors = template_errors(user_input)
             if not errors:
                 self._data[CONF_FIELDS] = {
                     name: value for name, value in user_input.items() if value != ""
@@ -157,13 +160,21 @@ class TrackedEntityFlow(ConfigSubentryFlow):
         """When it shows, how long it stays after the end, and who gets it."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = _template_errors(user_input, (CONF_SHOW_TEMPLATE,))
-            errors |= _button_errors(user_input)
+            errors = template_errors(user_input, (CONF_SHOW_TEMPLATE,))
+            errors |= button_errors(user_input, CONF_BUTTON_TITLE, CONF_BUTTON_ACTION)
             if not errors:
+                if not is_run(user_input):  # states: nothing of a run is kept
+                    for key in RUN_KEYS:
+                        self._data.pop(key, None)
+                    user_input.pop(CONF_CONDITION, None)
                 self._data.update(user_input)
                 self._data[ATTR_AUTO_DISMISS_MINUTES] = int(
                     user_input.get(ATTR_AUTO_DISMISS_MINUTES, 3)
                 )
+                # The row's priority, unless one was chosen (the form's own field).
+                self._data.setdefault(CONF_PRIORITY, self._default().priority.label)
+                if is_run(self._data):
+                    return await self.async_step_run()
                 return self._finish()
         default = self._default()
         state = self._state()
@@ -180,8 +191,12 @@ class TrackedEntityFlow(ConfigSubentryFlow):
             **self._data,
             **(user_input or {}),
         }
+        current[CONF_CONDITION] = condition_suggestion(
+            {**self._data, **(user_input or {})}, default.run
+        )
         schema = vol.Schema(
             {
+                **WHEN_FIELDS,
                 vol.Optional(CONF_SHOW_STATES): _states_selector(suggestions),
                 vol.Optional(CONF_END_STATES): _states_selector(suggestions),
                 vol.Required(CONF_PRIORITY): PRIORITY_SELECTOR,
@@ -249,35 +264,3 @@ class TrackedEntityFlow(ConfigSubentryFlow):
     def _entity_name(self) -> str:
         state = self._state()
         return state.name if state else self._data[ATTR_ENTITY_ID]
-
-
-def _template_errors(
-    user_input: dict[str, Any], names: tuple[str, ...] | None = None
-) -> dict[str, str]:
-    """`invalid_template` for each field whose template does not parse."""
-    errors: dict[str, str] = {}
-    for name, value in user_input.items():
-        if (names is not None and name not in names) or not isinstance(value, str):
-            continue
-        try:
-            cv.template(value)  # parses it, as Template(...).ensure_valid() does
-        except vol.Invalid:
-            errors[name] = "invalid_template"
-    return errors
-
-
-def _button_errors(user_input: dict[str, Any]) -> dict[str, str]:
-    """A button needs both a title and an action id of the allowed characters."""
-    title = user_input.get(CONF_BUTTON_TITLE, "")
-    action = user_input.get(CONF_BUTTON_ACTION, "")
-    if not title and not action:
-        return {}
-    if not title:
-        return {CONF_BUTTON_TITLE: "button_needs_title"}
-    try:
-        HOME_ASSISTANT_BUTTON(
-            {"title": title, "type": "home_assistant", "action": action}
-        )
-    except vol.Invalid:
-        return {CONF_BUTTON_ACTION: "invalid_action_id"}
-    return {}

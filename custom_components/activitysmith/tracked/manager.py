@@ -19,7 +19,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from ..client import ActivitySmithError
+from ..client import ActivitySmithError, JsonObject
 from ..failures import message_of, translated
 from ..followed import FollowedEntities, Follower
 from ..publisher import StreamPublisher
@@ -84,7 +84,12 @@ class TrackedEntities:
         for subentry_id, subentry in wanted.items():
             if subentry_id not in self.by_subentry:
                 tracked = TrackedEntity(
-                    self._hass, self._entry, self._publisher, subentry
+                    self._hass,
+                    self._entry,
+                    self._publisher,
+                    subentry,
+                    activities=self._activities,
+                    push=self._async_push,
                 )
                 self.by_subentry[subentry_id] = tracked
                 tracked.async_start()
@@ -98,6 +103,7 @@ class TrackedEntities:
     ) -> None:
         """A tracked entity was removed: end its stream (`end`), then forget it."""
         self._followed.withdraw(subentry_id)
+        self._activities.set_run(stream_key, None)
         self._publisher.forget_when_ended(stream_key)
         if not self._publisher.running(stream_key):
             return
@@ -118,6 +124,16 @@ class TrackedEntities:
         for key in [k for k in self._activities.streams if is_tracked_stream(k)]:
             if key not in keys:
                 await self._async_retire(key, key.removeprefix("ha-").upper())
+
+    @callback
+    async def _async_push(self, body: dict[str, Any], stream_key: str) -> JsonObject:
+        """Send a tracked entity's push (its "done"), buttons signed for its stream."""
+        data = self._entry.runtime_data
+        resolved = await data.buttons.async_resolve(
+            body, stream_key=stream_key, optional=True
+        )
+        response: JsonObject = await data.client.send_push_notification(resolved)
+        return response
 
     @callback
     def async_stop(self) -> None:
