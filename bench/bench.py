@@ -21,7 +21,11 @@ content):
    while another client of the account uses 200 of the 300 Live Activity requests a
    minute (the fake's RateLimit headers say so: no 429 that could have been avoided,
    every final state delivered), and ten tracked entities (sensors tracked as the
-   "Add tracked entity" flow suggests), each changed 20 times a second;
+   "Add tracked entity" flow suggests), each changed 20 times a second. Beside the
+   most streams, ten widget metrics (bench/metric_phase.py, intervals of 2 to 6 s)
+   change every second: the streams' ratios must stay within target, and each
+   metric's last value must reach the server within its interval plus one spacing
+   of the metrics allowance (0.2 s) of its last change;
 2. final state: after the last change, the time until every stream's final state was
    on the wire; target within the ideal plus one spacing;
 3. the wire: per feature, requests in any 60-second window while the real budget
@@ -53,8 +57,10 @@ content):
 
 It prints each part as it ends, then the headline, and exits 1 if a target is missed.
 Shorter runs while iterating: BENCH_STALENESS_SECONDS, BENCH_STREAMS (for example "4"),
-BENCH_GROWTH_STREAMS, BENCH_TRACKED (0 skips that phase), BENCH_ONLY=appliance (only part 7, about 2.5
-minutes), BENCH_APPLIANCE=0 (without it). BENCH_SMOKE=1
+BENCH_GROWTH_STREAMS, BENCH_TRACKED (0 skips that phase), BENCH_METRICS (0: no widget
+metrics), BENCH_ONLY_STREAMS=1 (only the staleness of BENCH_STREAMS and the wire),
+BENCH_ONLY=appliance (only part 7, about 2.5 minutes), BENCH_APPLIANCE=0 (without it).
+BENCH_SMOKE=1
 (scripts/check-ha-release) runs a short version that checks that everything works,
 without timing targets (another release, or a busy
 machine, times differently). Traffic goes to 127.0.0.1 only.
@@ -92,6 +98,10 @@ PUSH_SECONDS = float(os.environ.get("BENCH_PUSH_SECONDS", "3" if SMOKE else "120
 OTHER_CLIENT_USES = 200
 # Tracked entities changing at once, each through its own stream (0: skip the phase).
 TRACKED_ENTITIES = int(os.environ.get("BENCH_TRACKED", "3" if SMOKE else "10"))
+# Widget metrics changing every second beside the most streams (0: none).
+TRACKED_METRICS = int(os.environ.get("BENCH_METRICS", "3" if SMOKE else "10"))
+# Only the staleness of the stream counts asked for (while iterating on them).
+ONLY_STREAMS = bool(os.environ.get("BENCH_ONLY_STREAMS"))
 # The appliance run (part 7): "appliance" runs only it, BENCH_APPLIANCE=0 skips it.
 ONLY = os.environ.get("BENCH_ONLY", "")
 APPLIANCE = os.environ.get("BENCH_APPLIANCE", "1") != "0"
@@ -550,13 +560,18 @@ async def staleness(
     tracked: bool = False,
     pushes: bool = False,
     other_client: int = 0,
+    metrics: int = 0,
 ) -> float:
     """K streams (or tracked entities) changing 20 times a second, against the ideal.
 
     Under the real budget; with `pushes`, a push a second beside them; with
     `other_client`, another client of the account uses that many Live Activity
-    requests a minute. Returns the worst stream's max staleness.
+    requests a minute; with `metrics`, that many widget metrics change every second
+    beside them (metric_phase.py). Returns the worst stream's max staleness.
     """
+    import metric_phase  # noqa: PLC0415 (bench/ is on the path when the bench runs)
+
+    widgets = await metric_phase.Beside.add(hass, entry, metrics)
     seconds = PUSH_SECONDS if pushes else STALENESS_SECONDS
     # With another client, the ideal is what its use leaves of the allowance.
     best = max(streams * WINDOW / (LIVE_ACTIVITIES - other_client), FLOOR)
@@ -585,6 +600,7 @@ async def staleness(
     pushing = (
         asyncio.create_task(push_every_interval(hass, stop_pushes)) if pushes else None
     )
+    widgets.start(hass, began, seconds)
     # The streams change in turn, not all in the same instant.
     changed = await asyncio.gather(
         *(
@@ -634,6 +650,7 @@ async def staleness(
             ACTION_DEADLINE,
         )
     )
+    figures += await widgets.collect(api, since, Figure, timing)
     if pushed is not None:
         figures.append(
             Figure("pushes sent / refused by the budget", "{} / {}".format(*pushed))
@@ -648,6 +665,7 @@ async def staleness(
         beside = (
             f", another client using {other_client} Live Activity requests a minute"
         )
+    beside = widgets.label or beside
     target = (
         "the ideal is what the other client leaves; no timing target"
         if other_client
@@ -1083,6 +1101,26 @@ def kb(size: int) -> float:
     return round(size / 1000, 1)
 
 
+async def other_phases(
+    hass: Any,
+    entry: Any,
+    api: FakeApi,
+    report: Report,
+    worst_max: dict[str, tuple[int, float]],
+) -> None:
+    """Streams beside pushes and beside another client, then the tracked entities."""
+    worst_max["4 streams, a push a second"] = (
+        4,
+        await staleness(hass, entry, api, 4, report, pushes=True),
+    )
+    await staleness(hass, entry, api, 4, report, other_client=OTHER_CLIENT_USES)
+    if TRACKED_ENTITIES:
+        worst_max[f"{TRACKED_ENTITIES} tracked entities"] = (
+            TRACKED_ENTITIES,
+            await staleness(hass, entry, api, TRACKED_ENTITIES, report, tracked=True),
+        )
+
+
 async def main(config_dir: Path) -> int:
     """Run every measurement, print the report, return the exit code."""
     from homeassistant.helpers.aiohttp_client import (  # noqa: PLC0415
@@ -1103,31 +1141,25 @@ async def main(config_dir: Path) -> int:
                 await appliance(hass, entry, api, report)
                 return finish(report, reports, {}, began)
             worst_max = {
-                f"{streams} stream(s)": (
+                f"{streams} stream(s)"
+                + (f", {widgets} widget metrics" * bool(widgets)): (
                     streams,
-                    await staleness(hass, entry, api, streams, report),
+                    await staleness(hass, entry, api, streams, report, metrics=widgets),
                 )
                 for streams in STREAM_COUNTS
+                # The widget metrics change beside the most streams.
+                for widgets in [TRACKED_METRICS * (streams == max(STREAM_COUNTS))]
             }
-            worst_max["4 streams, a push a second"] = (
-                4,
-                await staleness(hass, entry, api, 4, report, pushes=True),
-            )
-            await staleness(hass, entry, api, 4, report, other_client=OTHER_CLIENT_USES)
-            if TRACKED_ENTITIES:
-                worst_max[f"{TRACKED_ENTITIES} tracked entities"] = (
-                    TRACKED_ENTITIES,
-                    await staleness(
-                        hass, entry, api, TRACKED_ENTITIES, report, tracked=True
-                    ),
-                )
+            if not ONLY_STREAMS:
+                await other_phases(hass, entry, api, report, worst_max)
             await the_wire(api, report)
-            if APPLIANCE:
-                await appliance(hass, entry, api, report)
-            await lift_budget(entry, api)
-            await overhead(hass, api, report)
-            await growth(hass, entry, report)
-            await lifecycle(hass, entry, api, report)
+            if not ONLY_STREAMS:
+                if APPLIANCE:
+                    await appliance(hass, entry, api, report)
+                await lift_budget(entry, api)
+                await overhead(hass, api, report)
+                await growth(hass, entry, report)
+                await lifecycle(hass, entry, api, report)
         finally:
             await hass.async_stop()
     finally:
@@ -1158,6 +1190,13 @@ def finish(
         for message in messages:
             say(f"  {kind}: {message[:300]}")
 
+    return print_headline(report, worst_max, began)
+
+
+def print_headline(
+    report: Report, worst_max: dict[str, tuple[int, float]], began: float
+) -> int:
+    """The staleness ratios, the time taken and the verdict; the exit code."""
     if worst_max:  # not measured by BENCH_ONLY=appliance
         say("")
         say("STALENESS RATIO TO THE IDEAL (worst stream's max staleness / ideal)")

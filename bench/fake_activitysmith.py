@@ -13,7 +13,8 @@ of a tracked entity): the first PUT starts an activity (`started`, a new activit
 later ones update it (`updated`), DELETE ends it (`ended`) and the key is free again; a
 DELETE of a stream that is not running gets 404, which is also how the key check sees a
 valid key. The body of the last start is kept for /_fake/last-start, so the UI check can
-press a button the way ActivitySmith would.
+press a button the way ActivitySmith would. Widget metric updates and the badge are
+accepted for any key or count (they are recorded like every request).
 
 With `--api-key KEY` (scripts/ui-check), API requests with another bearer token get 401,
 as ActivitySmith answers a wrong key; without it every key is accepted.
@@ -85,6 +86,8 @@ class FakeActivitySmith:
         app.router.add_post("/api/push-notification", self.push)
         app.router.add_put("/api/live-activity/stream/{key}", self.put_stream)
         app.router.add_delete("/api/live-activity/stream/{key}", self.delete_stream)
+        app.router.add_post("/api/metrics/{key}/value", self.metric)
+        app.router.add_post("/api/badge", self.badge)
         app.router.add_get("/_bench/requests", self.recorded)
         app.router.add_get("/_bench/connections", self.connections)
         app.router.add_post("/_bench/reset-peers", self.reset_peers)
@@ -217,6 +220,25 @@ class FakeActivitySmith:
                 "stream_key": key,
                 "activity_id": self.streams[key],
                 "devices_notified": 1,
+                "timestamp": TIMESTAMP,
+            }
+        )
+
+    async def metric(self, request: web.Request) -> web.Response:
+        """POST /metrics/{key}/value: a widget metric's latest value."""
+        await self._seen(request)
+        return web.json_response({"success": True})
+
+    async def badge(self, request: web.Request) -> web.Response:
+        """POST /badge: the number on the app icon."""
+        body = await self._seen(request)
+        return web.json_response(
+            {
+                "success": True,
+                "badge": body["badge"],
+                "devices_updated": 1,
+                "users_updated": 1,
+                "effective_channel_slugs": None,
                 "timestamp": TIMESTAMP,
             }
         )

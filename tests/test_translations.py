@@ -211,6 +211,17 @@ class Flow:
 def opaque():
     raise HomeAssistantError(translation_key="opaque",
                              translation_placeholders=err.placeholders)
+
+class Watcher:
+    def __init__(self, hass, issue_key):
+        self._issue_key = issue_key
+
+    def _raise(self, entity_id):
+        ir.async_create_issue(hass, DOMAIN, "id", translation_key=self._issue_key,
+                              translation_placeholders={"entity_id": entity_id})
+
+def watch(hass):
+    return Watcher(hass, "watched_issue")
 """
 FAKE_KEYS = {
     "exception": {
@@ -223,7 +234,7 @@ FAKE_KEYS = {
         "through_a_helper",
         "opaque",
     },
-    "issue": {"limit_issue"},
+    "issue": {"limit_issue", "watched_issue"},
     "step": {"reauth_confirm"},
 }
 
@@ -242,6 +253,7 @@ def test_the_placeholder_table_follows_keys_through_calls_tables_and_pairs() -> 
         ("exception", "through_a_helper"): {"stream_key"} | api_error,
         ("exception", "opaque"): set(),
         ("issue", "limit_issue"): {"limit"},
+        ("issue", "watched_issue"): {"entity_id"},
         ("step", "reauth_confirm"): {"title"},
     }
     line = FAKE_SOURCE.splitlines().index("def opaque():") + 2

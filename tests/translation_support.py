@@ -10,7 +10,8 @@ run, so the table follows the code. For a translation key K:
    `translation_placeholders=` or `description_placeholders=` dict.
 2. A call of the integration's own function or class taking K as another argument gives
    K the names of its other keyword arguments (`ContentError("field_required",
-   field=..., type=...)`), and what the called function forwards (rule 4).
+   field=..., type=...)`), and what the called function forwards (rule 4); a class
+   forwards what its methods do (`FollowedEntities(hass, entry, "..._missing", ...)`).
 3. A pair `(K, {...})` gives K the dict's keys (`return "rate_limited", {...}`).
 4. A function that raises or returns a key it got from elsewhere (`translation_key=key`,
    `return key, {...}`) forwards that dict's keys, and what the functions it calls
@@ -227,13 +228,20 @@ class PlaceholderScanner:
         self.constants = self._module_constants()
         self.functions: defaultdict[str, list[Scope]] = defaultdict(list)
         self.classes: set[str] = set()
+        self.methods: defaultdict[str, set[str]] = defaultdict(set)
         for tree in trees.values():
             for node in ast.walk(tree):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     self.functions[node.name].append(node)
                 elif isinstance(node, ast.ClassDef):
                     self.classes.add(node.name)
+                    self.methods[node.name] |= {
+                        item.name
+                        for item in node.body
+                        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                    }
         self._forwarded: dict[str, set[str]] = {}
+        self._graph: dict[str, tuple[set[str], set[str]]] = {}
 
     def _module_constants(self) -> dict[str, str]:
         """Module-level `NAME = "text"`, for names that mean one text everywhere."""
@@ -273,24 +281,36 @@ class PlaceholderScanner:
         for kind in kinds:
             self.offers.by_key[(kind, key)] |= names
 
-    # Rule 4: what a function forwards for keys it gets from elsewhere.
-    def forwarded(self, name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    # Rule 4: what a function forwards for keys it gets from elsewhere: what it and
+    # every function it calls, directly or not, forward (a class: its methods).
+    def forwarded(self, name: str) -> set[str]:
         if name in self._forwarded:
             return self._forwarded[name]
         names: set[str] = set()
-        for scope in self.functions.get(name, []):
-            for node in own_nodes(scope):
-                names |= self._forwards(node)
-                if (
-                    isinstance(node, ast.Call)
-                    and (callee := called_name(node) or "") in self.functions
-                    and callee not in seen
-                    and callee != name
-                ):
-                    names |= self.forwarded(callee, seen | {name})
-        if not seen:
-            self._forwarded[name] = names
+        seen, todo = {name}, [name]
+        while todo:
+            direct, callees = self._calls(todo.pop())
+            names |= direct
+            todo += callees - seen
+            seen |= callees
+        self._forwarded[name] = names
         return names
+
+    def _calls(self, name: str) -> tuple[set[str], set[str]]:
+        """What the functions named `name` forward themselves, and whom they call."""
+        if name not in self._graph:
+            direct: set[str] = set()
+            callees = set(self.methods.get(name, ()))  # a class: its methods
+            for scope in self.functions.get(name, []):
+                for node in own_nodes(scope):
+                    direct |= self._forwards(node)
+                    if (
+                        isinstance(node, ast.Call)
+                        and (callee := called_name(node) or "") in self.functions
+                    ):
+                        callees.add(callee)
+            self._graph[name] = (direct, callees)
+        return self._graph[name]
 
     def _forwards(self, node: ast.AST) -> set[str]:
         """The names `node` gives a key that is not written down in it."""

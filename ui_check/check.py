@@ -21,8 +21,10 @@ goes on, so one run reports every problem. Exit code 1 if any step failed.
 
 The modules: `ui.py` (the `Ui`: what the browser shows, and helpers for steps),
 `steps.py` (set-up, action forms, entity pages, options), `tracked_steps.py` (the tracked
-entity's flow and device, and the other languages), `recipient_steps.py` (a recipient,
-its notify entity, picked by a tracked entity), and this one (STEPS and the run).
+entity's flow and device, and the other languages), `widget_steps.py` (a widget metric
+and the badge added in the UI, their devices, a dashboard button card that starts a Live
+Activity), `recipient_steps.py` (a recipient, its notify entity, picked by a tracked
+entity), and this one (STEPS and the run).
 
 To add a step, write `def my_step(ui: Ui) -> str` in a steps module, using `ui.page`
 (Playwright), `ui.check_form(...)` (or `check_flow_step` for a step of the tracked-entity
@@ -98,6 +100,7 @@ from ui import (
     StepError,
     Ui,
 )
+from widget_steps import badge_add, dashboard_button, widget_devices, widget_metric_add
 import yaml
 
 STEPS: list[tuple[str, Callable[[Ui], str]]] = [
@@ -117,6 +120,10 @@ STEPS: list[tuple[str, Callable[[Ui], str]]] = [
     ("tracked entity: integration page, device", tracked_device),
     ("tracked entity: timer runs, Live Activity", tracked_follows),
     ("tracked entity: reconfigure", tracked_reconfigure),
+    ("widget metric: add through the UI", widget_metric_add),
+    ("app badge: add through the UI", badge_add),
+    ("widget metric and badge: devices", widget_devices),
+    ("dashboard: button card starts a Live Activity", dashboard_button),
     ("tracked entity: priority in every language", tracked_priority),
     ("slots sensor: details in every language", slots_sensor),
     ("languages: action form and sensor details", languages),

@@ -44,6 +44,9 @@ TRACKED_NAME = "Pasta"
 # A washer's smart plug, for the appliance run (ui_check/run_steps.py).
 WASHER_POWER = "sensor.washer_power"
 WASHER_NAME = "Washer power"
+# A number for the widget metric, and switches for the badge to count (one is on).
+METRIC_ENTITY = "input_number.indoor_temperature"
+METRIC_NAME = "Indoor temperature"
 EXTRA_CONFIGURATION: dict[str, Any] = {
     "timer": {"pasta": {"name": TRACKED_NAME, "duration": "00:10:00"}},
     "template": [
@@ -59,6 +62,19 @@ EXTRA_CONFIGURATION: dict[str, Any] = {
             ]
         }
     ],
+    "input_number": {
+        "indoor_temperature": {
+            "name": METRIC_NAME,
+            "min": 0,
+            "max": 40,
+            "step": 0.5,
+            "initial": 21.5,
+        }
+    },
+    "input_boolean": {
+        "kitchen_window": {"name": "Kitchen window", "initial": True},
+        "bedroom_window": {"name": "Bedroom window", "initial": False},
+    },
 }
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here

@@ -23,6 +23,8 @@ from .client import (
 )
 from .const import DOMAIN
 from .failures import act_on_failure, clear_billing_issue, clear_limit_issue
+from .metrics.ledger import MetricLedger, async_remove_ledger
+from .metrics.manager import TrackedMetrics
 from .models import (
     ActivitySmithConfigEntry,
     ActivitySmithData,
@@ -95,6 +97,9 @@ async def async_setup_entry(
         on_answered=partial(clear_billing_issue, hass, entry),
     )
     tracked = TrackedEntities(hass, entry, publisher, activities)
+    sent_values = MetricLedger(hass, entry.entry_id)  # the widget metrics' and badge's
+    await sent_values.async_load()
+    metrics = TrackedMetrics(hass, entry, client, sent_values)
     entry.runtime_data = ActivitySmithData(
         key_id=key_hash(entry.data[CONF_API_KEY]),
         client=client,
@@ -102,6 +107,7 @@ async def async_setup_entry(
         buttons=buttons,
         publisher=publisher,
         tracked=tracked,
+        metrics=metrics,
     )
     buttons.async_register()
     entry.async_on_unload(buttons.async_unregister)
@@ -120,6 +126,7 @@ async def async_setup_entry(
     ledger.attach(entry.entry_id, EntrySlots(hass, client, activities, publisher))
     prune_removed(hass, entry)
     await tracked.async_sync()
+    await metrics.async_sync()
     # Subentries added, changed or removed: followed in place, never by a reload
     # (which would drop queued changes). A new key (reauth, reconfigure) reloads.
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
@@ -127,6 +134,7 @@ async def async_setup_entry(
     entry.async_on_unload(tracked.async_follow_presses())
     entry.async_on_unload(follow_people(hass, entry))
     entry.async_on_unload(async_at_started(hass, partial(check_people, entry=entry)))
+    entry.async_on_unload(metrics.async_follow_registry())
     return True
 
 
@@ -141,6 +149,7 @@ async def _async_entry_updated(
     prune_removed(hass, entry)  # a removed recipient: out of the tracked entities
     check_people(hass, entry)
     await data.tracked.async_sync()
+    await data.metrics.async_sync()
     async_dispatcher_send(hass, signal_subentries(entry.entry_id))
 
 
@@ -159,6 +168,7 @@ async def _async_close(data: ActivitySmithData) -> None:
     Safe to call twice (Home Assistant's stop, then an unload).
     """
     data.tracked.async_stop()
+    await data.metrics.async_stop()
     await data.client.async_close()
     data.publisher.ledger.detach(data.publisher.entry_id)
     await data.activities.async_flush()
@@ -192,3 +202,4 @@ async def async_remove_entry(
     ledger = await async_ledger_for(hass, key_hash(entry.data[CONF_API_KEY]))
     ledger.forget_entry(entry.entry_id)
     await async_remove_tracker(hass, entry.entry_id)
+    await async_remove_ledger(hass, entry.entry_id)

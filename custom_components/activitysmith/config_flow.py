@@ -29,6 +29,8 @@ import voluptuous as vol
 
 from .client import ActivitySmithAuthError, ActivitySmithError
 from .const import DOMAIN
+from .metrics.config import BADGE_SUBENTRY_TYPE, METRIC_SUBENTRY_TYPE
+from .metrics.flow import BadgeFlow, TrackedMetricFlow
 from .models import create_client, key_hash
 from .recipient_flow import RecipientFlow
 from .recipients import SUBENTRY_TYPE as RECIPIENT
@@ -69,8 +71,13 @@ class ActivitySmithConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Entities to mirror on the Lock Screen, and recipients: one subentry each."""
-        return {SUBENTRY_TYPE: TrackedEntityFlow, RECIPIENT: RecipientFlow}
+        """Entities to mirror, widget metrics, the app badge, recipients: one each."""
+        return {
+            SUBENTRY_TYPE: TrackedEntityFlow,
+            METRIC_SUBENTRY_TYPE: TrackedMetricFlow,
+            BADGE_SUBENTRY_TYPE: BadgeFlow,
+            RECIPIENT: RecipientFlow,
+        }
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

@@ -18,6 +18,10 @@ ATTR_AUTO_DISMISS_SECONDS: Final = "auto_dismiss_seconds"
 ATTR_MIN_INTERVAL: Final = "min_interval"
 MAX_MIN_INTERVAL: Final = 3600
 
+# The largest app-icon badge the API takes, and the pattern of a widget metric's key.
+MAX_BADGE: Final = 2_147_483_647
+METRIC_KEY_PATTERN: Final = r"[a-z0-9][a-z0-9_.-]{0,63}"
+
 # Unique-id keys of the activity sensors (after the entry id), which actions resolve.
 LIVE_ACTIVITY_SENSOR_KEY: Final = "live_activity"
 STREAM_SENSOR_PREFIX: Final = "stream_"

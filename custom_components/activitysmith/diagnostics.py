@@ -39,4 +39,5 @@ async def async_get_config_entry_diagnostics(
             }
             for subentry_id, tracked in entry.runtime_data.tracked.by_subentry.items()
         },
+        "metrics": entry.runtime_data.metrics.as_dict(),
     }

@@ -30,7 +30,7 @@ class ActivitySmithEntity(Entity):
         *,
         model: str = "Tracked entity",
     ) -> None:
-        """Attach the entity to its device; `key` makes its unique id."""
+        """Attach the entity to its device (a subentry's is a `model`); `key` its id."""
         self._attr_unique_id = f"{entry.entry_id}_{key}"
         if subentry is None:
             self._attr_device_info = DeviceInfo(
@@ -60,7 +60,7 @@ def async_add_per_tracked_entity(
         [ActivitySmithConfigEntry], dict[str, ConfigSubentry]
     ] = tracked_subentries,
 ) -> None:
-    """Add `make(subentry)` for each tracked entity (or of `subentries`), as added."""
+    """Add `make(subentry)` for each of `subentries`, now and as they are added."""
     added: set[str] = set()
 
     @callback

@@ -12,6 +12,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .client import ActivitySmithClient, RequestBudget
 from .const import DOMAIN, VERSION
+from .metrics.manager import TrackedMetrics
 from .publisher import StreamPublisher
 from .recipients import Delivery
 from .store import ActivityTracker
@@ -34,6 +35,7 @@ class ActivitySmithData:
     buttons: ButtonPresses
     publisher: StreamPublisher
     tracked: TrackedEntities
+    metrics: TrackedMetrics
     # Per stream key: the recipients a running stream started with (fixed till it ends).
     recipient_runs: dict[str, Delivery] = field(default_factory=dict)
 

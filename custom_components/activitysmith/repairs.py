@@ -13,8 +13,8 @@ from homeassistant.components.repairs import (
 from homeassistant.core import HomeAssistant
 
 from .recipient_issues import REMOVED_ISSUE, SendToEveryoneFlow
+from .followed import entity_exists
 from .tracked.config import CONF_ENTITY_ID
-from .tracked.manager import entity_exists
 
 
 class RemoveTrackedEntityFlow(ConfirmRepairFlow):

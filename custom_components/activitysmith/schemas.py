@@ -24,7 +24,9 @@ from .const import (
     ATTR_PRIORITY,
     ATTR_STREAM_KEY,
     DOMAIN,
+    MAX_BADGE,
     MAX_MIN_INTERVAL,
+    METRIC_KEY_PATTERN,
     PRIORITY_NAMES,
 )
 from .content import FIELDS, MAX_CHANGE_TAGS, REQUEST_FIELDS
@@ -47,7 +49,6 @@ from .validators import (
 MAX_PUSH_ACTIONS: Final = 4
 MAX_LINK_LENGTH: Final = 2048
 INTERRUPTION_LEVELS: Final = ("passive", "active", "time-sensitive")
-MAX_BADGE: Final = 2_147_483_647
 
 STREAM_KEY: Final = key_pattern(
     r"[A-Za-z0-9_-]{1,255}", "use 1 to 255 letters, digits, _ and -"
@@ -197,7 +198,7 @@ SET_BADGE_COUNT: Final = action_schema(
     }
 )
 METRIC_KEY: Final = key_pattern(
-    r"[a-z0-9][a-z0-9_.-]{0,63}",
+    METRIC_KEY_PATTERN,
     "use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter "
     "or digit",
 )

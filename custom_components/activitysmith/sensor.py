@@ -24,6 +24,7 @@ from .const import (
     STREAM_SENSOR_PREFIX,
 )
 from .entity import ActivitySmithEntity, async_add_per_tracked_entity
+from .metrics.sensors import async_add_metric_sensors
 from .models import ActivitySmithConfigEntry
 from .records import ActivityRecord
 from .slots import signal_slots
@@ -49,6 +50,7 @@ async def async_setup_entry(
     async_add_per_tracked_entity(
         hass, entry, async_add_entities, lambda sub: TrackedSensor(entry, sub)
     )
+    async_add_metric_sensors(hass, entry, async_add_entities)
     # Sensors of streams the store no longer knows (forgotten while not loaded).
     prefix = f"{entry.entry_id}_{STREAM_SENSOR_PREFIX}"
     for registered in er.async_entries_for_config_entry(registry, entry.entry_id):

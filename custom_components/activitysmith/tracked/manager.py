@@ -16,19 +16,16 @@ import logging
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.start import async_at_started
 
 from ..client import ActivitySmithError, JsonObject
-from ..const import DOMAIN
 from ..failures import message_of, translated
+from ..followed import FollowedEntities, Follower
 from ..publisher import StreamPublisher
 from ..store import ActivityTracker
 from ..webhook import signal_pressed
 from .config import (
-    CONF_ENTITY_ID,
     TrackedConfig,
     is_tracked_stream,
     stream_key_for,
@@ -39,19 +36,6 @@ from .entity import TrackedEntity
 _LOGGER = logging.getLogger(__name__)
 
 MISSING_ISSUE: Final = "tracked_entity_missing"
-
-
-def issue_id_for(subentry_id: str) -> str:
-    """The repair issue raised when a tracked entity's entity is deleted."""
-    return f"{MISSING_ISSUE}_{subentry_id}"
-
-
-def entity_exists(hass: HomeAssistant, entity_id: str) -> bool:
-    """Whether the entity is known: registered, or with a state."""
-    return (
-        er.async_get(hass).async_get(entity_id) is not None
-        or hass.states.get(entity_id) is not None
-    )
 
 
 class TrackedEntities:
@@ -70,6 +54,15 @@ class TrackedEntities:
         self._publisher = publisher
         self._activities = activities
         self.by_subentry: dict[str, TrackedEntity] = {}
+        self._followed = FollowedEntities(
+            hass,
+            entry,
+            MISSING_ISSUE,
+            lambda: [
+                Follower(t.subentry_id, t.config.entity_id, t.title)
+                for t in self.by_subentry.values()
+            ],
+        )
 
     async def async_sync(self) -> None:
         """Start new subentries, restart changed ones, end and drop removed ones."""
@@ -100,7 +93,7 @@ class TrackedEntities:
                 )
                 self.by_subentry[subentry_id] = tracked
                 tracked.async_start()
-        self._async_check_missing()
+        self._followed.async_check()
 
     async def _async_retire(
         self,
@@ -109,7 +102,7 @@ class TrackedEntities:
         end: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """A tracked entity was removed: end its stream (`end`), then forget it."""
-        ir.async_delete_issue(self._hass, DOMAIN, issue_id_for(subentry_id))
+        self._followed.withdraw(subentry_id)
         self._activities.set_run(stream_key, None)
         self._publisher.forget_when_ended(stream_key)
         if not self._publisher.running(stream_key):
@@ -133,40 +126,6 @@ class TrackedEntities:
                 await self._async_retire(key, key.removeprefix("ha-").upper())
 
     @callback
-    def _async_check_missing(self) -> None:
-        """Raise or withdraw the repair of each tracked entity, once Home Assistant runs.
-
-        Before it has started, entities of integrations still loading have no state.
-        """
-
-        @callback
-        def check(hass: HomeAssistant) -> None:
-            for tracked in self.by_subentry.values():
-                if entity_exists(hass, tracked.config.entity_id):
-                    ir.async_delete_issue(
-                        hass, DOMAIN, issue_id_for(tracked.subentry_id)
-                    )
-                else:
-                    self._raise_missing(tracked)
-
-        self._entry.async_on_unload(async_at_started(self._hass, check))
-
-    @callback
-    def _raise_missing(self, tracked: TrackedEntity) -> None:
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            issue_id_for(tracked.subentry_id),
-            is_fixable=True,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=MISSING_ISSUE,
-            translation_placeholders={
-                "entity_id": tracked.config.entity_id,
-                "title": tracked.title,
-            },
-            data={"entry_id": self._entry.entry_id, "subentry_id": tracked.subentry_id},
-        )
-
     async def _async_push(self, body: dict[str, Any], stream_key: str) -> JsonObject:
         """Send a tracked entity's push (its "done"), buttons signed for its stream."""
         data = self._entry.runtime_data
@@ -215,24 +174,7 @@ class TrackedEntities:
     @callback
     def async_follow_registry(self) -> Callable[[], None]:
         """Follow a renamed entity; a deleted one raises its repair issue."""
-
-        @callback
-        def changed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-            change = event.data
-            if change["action"] == "remove":
-                # Its state may linger a moment: the registry is what just changed.
-                for tracked in self.for_entity(change["entity_id"]):
-                    self._raise_missing(tracked)
-            elif change["action"] == "update" and "old_entity_id" in change:
-                for tracked in self.for_entity(change["old_entity_id"]):
-                    subentry = self._entry.subentries[tracked.subentry_id]
-                    self._hass.config_entries.async_update_subentry(
-                        self._entry,
-                        subentry,
-                        data={**subentry.data, CONF_ENTITY_ID: change["entity_id"]},
-                    )
-
-        return self._hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, changed)
+        return self._followed.async_follow_registry()
 
     def for_entity(self, entity_id: str) -> list[TrackedEntity]:
         """The tracked entities that follow `entity_id`."""
