@@ -12,8 +12,8 @@ from homeassistant.components.repairs import (
 )
 from homeassistant.core import HomeAssistant
 
-from .recipient_issues import REMOVED_ISSUE, SendToEveryoneFlow
 from .followed import entity_exists
+from .recipient_issues import REMOVED_ISSUE, SendToEveryoneFlow
 from .tracked.config import CONF_ENTITY_ID
 
 
