@@ -21,9 +21,14 @@ from homeassistant.helpers import frame
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from .openapi_contract import SPEC_PATH
+
 ROOT = Path(__file__).resolve().parents[1]
 ODD = "does something odd on purpose"
-OPENAPI = Path("/work/shared/activitysmith/openapi.json")
+# The spec's limit answer (read once, outside the event loop).
+LIMIT_ERROR = json.loads(SPEC_PATH.read_text(encoding="utf-8"))["components"][
+    "schemas"
+]["LiveActivityLimitError"]
 
 
 def load_bench() -> ModuleType:
@@ -357,10 +362,8 @@ async def test_the_fake_refuses_a_fifth_stream_as_the_spec_says(
     refused = await client.put(PATH + "e", json=body)
     assert refused.status == 429
     answer = await refused.json()
-    schema = json.loads(OPENAPI.read_text())["components"]["schemas"][
-        "LiveActivityLimitError"
-    ]
-    assert set(schema["required"]) <= set(answer) <= set(schema["properties"])
+    required, known = set(LIMIT_ERROR["required"]), set(LIMIT_ERROR["properties"])
+    assert required <= set(answer) <= known
     assert (answer["limit"], answer["active"]) == (4, 4)
     assert (await client.put(PATH + "a", json=body)).status == 200  # an update
     assert (await client.delete(PATH + "a")).status == 200
