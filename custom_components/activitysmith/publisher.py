@@ -20,6 +20,7 @@ withdraws it, sending nothing); the ledger starts it when a slot frees, through
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 import logging
@@ -47,6 +48,9 @@ from .webhook import ButtonPresses
 _LOGGER = logging.getLogger(__name__)
 
 type FailureListener = Callable[[ActivitySmithError], None]
+
+# The longest a start waits for the end of the activity it preempts to be answered.
+PREEMPTION_END_WAIT: Final = 20.0
 
 # What a stream's later start (from the waiting list) needs of how it was asked for.
 _KEPT_REQUEST_FIELDS: Final = frozenset(
@@ -92,6 +96,8 @@ class StreamPublisher:
         # Per stream key: how it was last asked for (for a start from the waiting
         # list, and a preemption's end): request fields, buttons optional, priority.
         self._asked: dict[str, _Asked] = {}
+        # Per stream key: a preemption's queued end, answered (or failed) once set.
+        self._ending: dict[str, asyncio.Event] = {}
         client.on_stream_result = self._record_queued
 
     def running(self, stream_key: str) -> bool:
@@ -223,7 +229,10 @@ class StreamPublisher:
         """End a shown activity at once (dismissed) to give its slot to another.
 
         A stream waits to come back with its newest content; a manual activity
-        cannot (its id has ended).
+        cannot (its id has ended). Returns once ActivitySmith has answered the end, so
+        the start that takes the slot never reaches it first (an end queued behind the
+        victim's own update on the wire would otherwise go after it, and the server
+        would refuse the start).
         """
         if slot.manual:
             await self._end_manual(slot)
@@ -237,13 +246,25 @@ class StreamPublisher:
         self._wait(key, last, preempted=True)
         final = {**last, ATTR_AUTO_DISMISS_MINUTES: 0} if last else None
         body = content.request_body(final, {})
+        ended = self._ending[key] = asyncio.Event()
         try:
             response = await self._client.end_stream(key, body or None, context=None)
         except ActivitySmithError as err:
+            self._ending.pop(key, None)
             _LOGGER.warning("Could not end %s to make room: %s", slot.name, err)
             return
         if not response.get("queued"):
+            self._ending.pop(key, None)
             self._on_answered()
+            return
+        try:
+            async with asyncio.timeout(PREEMPTION_END_WAIT):
+                await ended.wait()
+        except TimeoutError:
+            _LOGGER.warning("The end of %s to make room is still queued", slot.name)
+        finally:
+            if self._ending.get(key) is ended:
+                del self._ending[key]
 
     async def _end_manual(self, slot: Slot) -> None:
         last = self._activities.last_content(slot.activity_id or "") or {}
@@ -324,6 +345,8 @@ class StreamPublisher:
         """A queued request was finally sent (`result` is the answer), failed or dropped."""
         key = request.stream_key
         content_state: dict[str, Any] | None = request.context
+        if not request.is_update and (ending := self._ending.pop(key, None)):
+            ending.set()  # a preemption's end: the start it makes room for may go
         if (
             isinstance(result, ActivitySmithLiveActivityLimitError)
             and request.is_update
