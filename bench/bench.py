@@ -75,6 +75,7 @@ import itertools
 import logging
 import os
 from pathlib import Path
+import socket
 import statistics
 import sys
 import tempfile
@@ -99,6 +100,9 @@ TRACKED_ENTITIES = int(os.environ.get("BENCH_TRACKED", "3" if SMOKE else "10"))
 ONLY = os.environ.get("BENCH_ONLY", "")
 SLOTS = os.environ.get("BENCH_SLOTS", "1") != "0"
 SLOTS_SCALE = float(os.environ.get("BENCH_SLOTS_SCALE", "30" if SMOKE else "10"))
+# Each tracked entity that is on changes this often (real seconds), so the four shown
+# keep the budget busy (each stream's floor is a second); 0: only on and off.
+SLOTS_UPDATE_EVERY = float(os.environ.get("BENCH_SLOTS_UPDATE_EVERY", "0.25"))
 # Live Activities a phone shows at once (the fake's limit, the ledger's first capacity).
 PHONE_SLOTS = 4
 # A slot-free-to-start target allows this beside the budget's spacing: the loopback,
@@ -369,8 +373,14 @@ async def setup_home_assistant(config_dir: Path, api_url: str) -> tuple[Any, Any
     loader.async_setup(hass)
     enable()  # as in production: report blocking calls in the event loop
     # The core as `hass` builds it, minus the UI (whose package the tests do not pin).
+    # Home Assistant's own server on a free port of 127.0.0.1: not 8123 of every
+    # address, which another bench (or Home Assistant) may hold.
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    http = {"server_host": ["127.0.0.1"], "server_port": port}
     if not await bootstrap.async_from_config_dict(
-        {"logger": {"default": "warning"}}, hass
+        {"logger": {"default": "warning"}, "http": http}, hass
     ):
         raise RuntimeError("Home Assistant did not start")
     await hass.async_start()
@@ -1159,13 +1169,19 @@ async def slots(hass: Any, entry: Any, api: FakeApi, report: Report) -> None:
                     entry,
                     1,
                     prefix=f"binary_sensor.bench_slots_{name}",
-                    answers={"type": {"type": "alert"}, "when": {"priority": priority}},
+                    answers={
+                        "type": {"type": "alert"},
+                        "content": {"subtitle": "n {{ state_attr(entity_id, 'n') }}"},
+                        "when": {"priority": priority},
+                    },
                 )
             ).items()
             entities[name] = (key, entity_id)
         await settle(hass, entry)
         since = await api.count()
-        events = await run.run_schedule(hass, entities, SLOTS_SCALE, asyncio.sleep)
+        events = await run.run_schedule(
+            hass, entities, SLOTS_SCALE, asyncio.sleep, SLOTS_UPDATE_EVERY
+        )
         deadline = time.monotonic() + 30  # the last ends reach the wire
         for _ in itertools.count():
             if not (await api.live_activities())["active"]:
@@ -1197,6 +1213,13 @@ async def slots(hass: Any, entry: Any, api: FakeApi, report: Report) -> None:
         fake_max_active=state["max_active"],
         timing=timing,
     )
+    keys = {key for key, _ in entities.values()}
+    sent = [
+        arrival
+        for arrival, _, path, _ in requests
+        if path.startswith("/api/live-activity/stream/")
+        and path.rsplit("/", 1)[1] in keys
+    ]
     minutes = run.DURATION / 60
     scaled = (
         f"{SLOTS_SCALE:g} times faster: {run.DURATION / SLOTS_SCALE:g} s, dwell "
@@ -1208,10 +1231,17 @@ async def slots(hass: Any, entry: Any, api: FakeApi, report: Report) -> None:
     report.section(
         f"slots: 8 tracked entities (2 low, 3 normal, 2 high, 1 critical) over "
         f"{minutes:g} minutes, {scaled}; the fake shows at most {run.CAPACITY}; "
+        f"the ones on change every {SLOTS_UPDATE_EVERY:g} s; "
         f"real budget (spacing {SPACING:.3f} s; targets: a high one within 2 spacings "
         f"(an end, then its start), a waiting one within 1 spacing, each plus "
         f"{SLOTS_SLACK:g} s)",
-        [Figure(name, value, target) for name, value, target in figures],
+        [
+            Figure(
+                "stream requests on the wire (a minute's most: the budget's 285)",
+                f"{len(sent)} ({max_in_window(sorted(sent), 60.0)})",
+            ),
+            *(Figure(name, value, target) for name, value, target in figures),
+        ],
         tag="slots:",
     )
     await end_every_stream(hass, entry, api)  # the tracked entities go

@@ -352,17 +352,34 @@ async def run_schedule(
     entities: dict[str, tuple[str, str]],
     scale: float,
     sleep: Callable[[float], Awaitable[Any]],
+    update_every: float = 0.0,
 ) -> list[Event]:
     """Switch the entities as `SCHEDULE` says, `scale` times faster.
 
-    `entities`: per name, its stream key and entity id. Returns (monotonic time, stream
-    key, on) of each switch.
+    `entities`: per name, its stream key and entity id. With `update_every`, each entity
+    that is on changes its `n` attribute that often (real seconds), so the shown ones
+    keep the budget busy. Returns (monotonic time, stream key, on) of each switch.
     """
     began = time.monotonic()
     events: list[Event] = []
+    done = False
+
+    async def update() -> None:
+        number = 0
+        while not done:
+            await sleep(update_every)
+            number += 1
+            for _, entity_id in entities.values():
+                if (state := hass.states.get(entity_id)) and state.state == "on":
+                    hass.states.async_set(entity_id, "on", {"n": number})
+
+    updater = hass.async_create_task(update()) if update_every else None
     for at, name, on in SCHEDULE:
         await sleep(max(0.0, began + at / scale - time.monotonic()))
         key, entity_id = entities[name]
         events.append((time.monotonic(), key, on))
-        hass.states.async_set(entity_id, "on" if on else "off")
+        hass.states.async_set(entity_id, "on" if on else "off", {"n": 0})
+    done = True
+    if updater is not None:
+        await updater
     return events
