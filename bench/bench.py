@@ -1221,6 +1221,11 @@ async def slots(hass: Any, entry: Any, api: FakeApi, report: Report) -> None:
         and path.rsplit("/", 1)[1] in keys
     ]
     minutes = run.DURATION / 60
+    busy = (
+        f"the ones on change every {SLOTS_UPDATE_EVERY:g} s"
+        if SLOTS_UPDATE_EVERY
+        else "only on and off"
+    )
     scaled = (
         f"{SLOTS_SCALE:g} times faster: {run.DURATION / SLOTS_SCALE:g} s, dwell "
         f"{run.MIN_SHOWN / SLOTS_SCALE:g} s, a preemption per "
@@ -1231,7 +1236,7 @@ async def slots(hass: Any, entry: Any, api: FakeApi, report: Report) -> None:
     report.section(
         f"slots: 8 tracked entities (2 low, 3 normal, 2 high, 1 critical) over "
         f"{minutes:g} minutes, {scaled}; the fake shows at most {run.CAPACITY}; "
-        f"the ones on change every {SLOTS_UPDATE_EVERY:g} s; "
+        f"{busy}; "
         f"real budget (spacing {SPACING:.3f} s; targets: a high one within 2 spacings "
         f"(an end, then its start), a waiting one within 1 spacing, each plus "
         f"{SLOTS_SLACK:g} s)",

@@ -5,7 +5,9 @@ normal, two high, one critical. Over ten minutes they switch on and off on a fix
 schedule (`SCHEDULE`) that fills the four slots, makes more important ones due while
 less important ones are shown, and frees slots while others wait. The fake API enforces
 a limit of 4 active streams (a start beyond it is answered with the spec's 429
-`LiveActivityLimitError`) and counts its refusals.
+`LiveActivityLimitError`) and counts its refusals. While on, each entity changes an
+attribute its subtitle shows (every 0.25 s by default), so the four shown keep the
+budget busy and a start competes with their updates.
 
 By default the scenario runs ten times faster than real time: the schedule and the
 ledger's own times (`slots.MIN_SHOWN`, `slots.PREEMPT_EVERY`, `slots.PROBE_BACKOFF`)
