@@ -48,6 +48,13 @@ content):
    compressed (one trace minute a second, the run's durations scaled the same) under
    the real budget: one start, one end, one "done" push, the end within the end
    duration plus one budget spacing of the final drop, and the requests it spent;
+8. slots (bench/slots_run.py): eight tracked entities of mixed priority switch on and
+   off over ten minutes (ten times faster by default, the ledger's times scaled alike)
+   against a fake that shows at most 4 Live Activities: the most active at once, limit
+   refusals, a high one's time to the wire while four lower ones run, a waiting one's
+   time from a freed slot to the wire, and preemptions per minute. The phases before it
+   end their streams when done, and one with more streams than 4 runs with a limit (in
+   the fake and the ledger) of as many as it streams;
 8. "Detected blocking call" warnings and Home Assistant's usage reports about the
    integration ("Detected that custom integration 'activitysmith' ... This will stop
    working in Home Assistant ...", logged by homeassistant.helpers.frame) during all of
@@ -59,8 +66,9 @@ It prints each part as it ends, then the headline, and exits 1 if a target is mi
 Shorter runs while iterating: BENCH_STALENESS_SECONDS, BENCH_STREAMS (for example "4"),
 BENCH_GROWTH_STREAMS, BENCH_TRACKED (0 skips that phase), BENCH_METRICS (0: no widget
 metrics), BENCH_ONLY_STREAMS=1 (only the staleness of BENCH_STREAMS and the wire),
-BENCH_ONLY=appliance (only part 7, about 2.5 minutes), BENCH_APPLIANCE=0 (without it).
-BENCH_SMOKE=1
+BENCH_ONLY=appliance (only part 7, about 2.5 minutes), BENCH_APPLIANCE=0 (without it),
+BENCH_ONLY=slots (only part 8, about 1.5 minutes), BENCH_SLOTS=0 (without it),
+BENCH_SLOTS_SCALE (1: its full ten minutes, with the ledger's own times). BENCH_SMOKE=1
 (scripts/check-ha-release) runs a short version that checks that everything works,
 without timing targets (another release, or a busy
 machine, times differently). Traffic goes to 127.0.0.1 only.
@@ -105,6 +113,18 @@ ONLY_STREAMS = bool(os.environ.get("BENCH_ONLY_STREAMS"))
 # The appliance run (part 7): "appliance" runs only it, BENCH_APPLIANCE=0 skips it.
 ONLY = os.environ.get("BENCH_ONLY", "")
 APPLIANCE = os.environ.get("BENCH_APPLIANCE", "1") != "0"
+# The slots scenario (part 8): "slots" runs only it, BENCH_SLOTS=0 skips it; it runs
+# SLOTS_SCALE times faster than real time, the ledger's times divided alike.
+SLOTS = os.environ.get("BENCH_SLOTS", "1") != "0"
+SLOTS_SCALE = float(os.environ.get("BENCH_SLOTS_SCALE", "30" if SMOKE else "10"))
+# Each tracked entity that is on changes this often (real seconds), so the four shown
+# keep the budget busy (each stream's floor is a second); 0: only on and off.
+SLOTS_UPDATE_EVERY = float(os.environ.get("BENCH_SLOTS_UPDATE_EVERY", "0.25"))
+# Live Activities a phone shows at once (the fake's limit, the ledger's first capacity).
+PHONE_SLOTS = 4
+# A slot-free-to-start target allows this beside the budget's spacing: the loopback,
+# and the event loop of a busy machine.
+SLOTS_SLACK = 0.05
 GROWTH_STREAMS = int(os.environ.get("BENCH_GROWTH_STREAMS", "150" if SMOKE else "1000"))
 CHANGES_PER_SECOND = 20  # per stream
 CONNECTION_CALLS = 200
@@ -303,6 +323,19 @@ class FakeApi:
         async with self.session.post(f"{self.url}/_bench/other-client", json=uses):
             pass
 
+    async def live_activities(self) -> dict[str, Any]:
+        """Its Live Activity limit, the streams active, the most at once, the refusals."""
+        async with self.session.get(f"{self.url}/_bench/live-activities") as response:
+            state: dict[str, Any] = await response.json()
+        return state
+
+    async def live_limit(self, limit: int) -> None:
+        """Let this many streams be active at once from now on."""
+        async with self.session.post(
+            f"{self.url}/_bench/live-limit", json={"limit": limit}
+        ):
+            pass
+
     async def lift(self) -> None:
         """A million requests a window per feature from here on."""
         async with self.session.post(f"{self.url}/_bench/unlimited"):
@@ -357,8 +390,14 @@ async def setup_home_assistant(config_dir: Path, api_url: str) -> tuple[Any, Any
     loader.async_setup(hass)
     enable()  # as in production: report blocking calls in the event loop
     # The core as `hass` builds it, minus the UI (whose package the tests do not pin).
+    # Home Assistant's own server on a free port of 127.0.0.1: not 8123 of every
+    # address, which another bench (or Home Assistant) may hold.
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    http = {"server_host": ["127.0.0.1"], "server_port": port}
     if not await bootstrap.async_from_config_dict(
-        {"logger": {"default": "warning"}}, hass
+        {"logger": {"default": "warning"}, "http": http}, hass
     ):
         raise RuntimeError("Home Assistant did not start")
     await hass.async_start()
@@ -449,11 +488,16 @@ async def change_tracked(
 
 
 async def add_tracked_entities(
-    hass: Any, entry: Any, count: int, prefix: str = "sensor.bench_tracked"
+    hass: Any,
+    entry: Any,
+    count: int,
+    prefix: str = "sensor.bench_tracked",
+    answers: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, str]:
     """`count` sensors tracked as suggested, plus a subtitle that numbers their state.
 
-    Returns each tracked entity's stream key and entity id.
+    `answers` adds to (or replaces) the answers per step of the flow. Returns each
+    tracked entity's stream key and entity id.
     """
     tracked: dict[str, str] = {}
     for index in range(count):
@@ -463,10 +507,12 @@ async def add_tracked_entities(
         result = await flows.async_init(
             (entry.entry_id, "tracked_entity"), context={"source": "user"}
         )
-        answers = {
+        steps: dict[str, dict[str, Any]] = {
             "user": {"entity_id": entity_id},
             "content": {"subtitle": "state {{ state }}"},
         }
+        for step, more in (answers or {}).items():
+            steps[step] = steps.get(step, {}) | more
         while result["type"] == "form":
             values = {
                 str(key): key.description["suggested_value"]
@@ -475,7 +521,7 @@ async def add_tracked_entities(
             }
             if result["step_id"] == "type":
                 values["type"] = "metrics"
-            values |= answers.get(result["step_id"], {})
+            values |= steps.get(result["step_id"], {})
             result = await flows.async_configure(result["flow_id"], values)
         subentry_id = next(
             sid
@@ -550,6 +596,42 @@ async def wait_for_final_states(
         await asyncio.sleep(0.05)
 
 
+def per_stream_figures(
+    keys: list[str],
+    changes: dict[str, Any],
+    sends: dict[str, Any],
+    best: float,
+    *,
+    tracked: bool,
+    other_client: int,
+) -> tuple[list[Figure], float]:
+    """Each stream's changes, sends and staleness; and the worst max staleness."""
+    figures: list[Figure] = []
+    worst_max = 0.0
+    streams = len(keys)
+    for index, key in enumerate(keys, 1):
+        stale = staleness_of(changes[key], sends[key])
+        worst_max = max(worst_max, *stale)
+        label = f"{'tracked entity' if tracked else 'stream'} {index} of {streams}"
+        figures += [
+            Figure(f"{label}: changes / sends", f"{len(stale)} / {len(sends[key])}"),
+            Figure(f"{label}: p95 staleness (s)", round(percentile(stale, 0.95), 2)),
+            Figure(
+                f"{label}: max staleness (s)",
+                round(max(stale), 2),
+                # With another client, what is left of the allowance is its business.
+                None if other_client else timing(max_staleness_target(streams)),
+            ),
+            Figure(
+                f"{label}: STALENESS RATIO TO THE IDEAL",
+                round(max(stale) / best, 2),
+                # With another client, what is left of the allowance is its business.
+                None if other_client else timing(1.15),
+            ),
+        ]
+    return figures, worst_max
+
+
 async def staleness(
     hass: Any,
     entry: Any,
@@ -573,6 +655,7 @@ async def staleness(
 
     widgets = await metric_phase.Beside.add(hass, entry, metrics)
     seconds = PUSH_SECONDS if pushes else STALENESS_SECONDS
+    await phone_slots(entry, api, streams + (1 if other_client else 0))
     # With another client, the ideal is what its use leaves of the allowance.
     best = max(streams * WINDOW / (LIVE_ACTIVITIES - other_client), FLOOR)
     if other_client:
@@ -620,28 +703,9 @@ async def staleness(
     if other_client:
         await api.other_client({})
 
-    figures: list[Figure] = []
-    worst_max = 0.0
-    for index, key in enumerate(keys, 1):
-        stale = staleness_of(changes[key], sends[key])
-        worst_max = max(worst_max, *stale)
-        label = f"{'tracked entity' if tracked else 'stream'} {index} of {streams}"
-        figures += [
-            Figure(f"{label}: changes / sends", f"{len(stale)} / {len(sends[key])}"),
-            Figure(f"{label}: p95 staleness (s)", round(percentile(stale, 0.95), 2)),
-            Figure(
-                f"{label}: max staleness (s)",
-                round(max(stale), 2),
-                # With another client, what is left of the allowance is its business.
-                None if other_client else timing(max_staleness_target(streams)),
-            ),
-            Figure(
-                f"{label}: STALENESS RATIO TO THE IDEAL",
-                round(max(stale) / best, 2),
-                # With another client, what is left of the allowance is its business.
-                None if other_client else timing(1.15),
-            ),
-        ]
+    figures, worst_max = per_stream_figures(
+        keys, changes, sends, best, tracked=tracked, other_client=other_client
+    )
     figures += final_state_figures(changes, sends, best, targeted=not other_client)
     figures.append(
         Figure(
@@ -677,7 +741,56 @@ async def staleness(
         figures,
         tag=f"{streams} {what}{beside}:",
     )
+    await end_every_stream(hass, entry, api)
+    await phone_slots(entry, api, PHONE_SLOTS)
     return worst_max
+
+
+async def phone_slots(entry: Any, api: FakeApi, streams: int) -> None:
+    """A limit of at least `streams` Live Activities, in the fake and in the ledger.
+
+    A phone shows 4; a budget figure of more streams needs them all shown (the
+    ledger's capacity set as a limit answer naming it would set it).
+    """
+    slots = max(PHONE_SLOTS, streams)
+    await api.live_limit(slots)
+    entry.runtime_data.publisher.ledger.capacity = slots
+    if slots > PHONE_SLOTS:
+        say(
+            f"  (a limit of {slots} Live Activities for this phase, in the fake and "
+            f"the ledger: a phone shows {PHONE_SLOTS})"
+        )
+
+
+async def end_every_stream(hass: Any, entry: Any, api: FakeApi) -> None:
+    """End what a phase left running or waiting, so the next one finds its slots free.
+
+    A tracked entity's stream ends with the tracked entity (removed); any other through
+    the end action.
+    """
+    ledger = entry.runtime_data.publisher.ledger
+    keys = set((await api.live_activities())["active"]) | {
+        slot.slot_id
+        for slot in ledger.slots.values()
+        if slot.entry_id == entry.entry_id and not slot.manual
+    }
+    subentries = {
+        f"ha-{subentry_id.lower()}": subentry_id
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == "tracked_entity"
+    }
+    for key in sorted(keys):
+        if key in subentries:
+            hass.config_entries.async_remove_subentry(entry, subentries[key])
+        else:
+            await hass.services.async_call(
+                "activitysmith",
+                "end_live_activity_stream",
+                {"stream_key": key},
+                blocking=True,
+                return_response=True,
+            )
+    await settle(hass, entry)
 
 
 def final_state_figures(
@@ -1089,6 +1202,110 @@ async def appliance(hass: Any, entry: Any, api: FakeApi, report: Report) -> None
     )
 
 
+# 8. Slots: eight tracked entities of mixed priority, a phone that shows four
+
+
+async def slots(hass: Any, entry: Any, api: FakeApi, report: Report) -> None:
+    """The slots scenario (bench/slots_run.py) under the real budget, scaled in time."""
+    import slots_run as run  # noqa: PLC0415 (bench/, on sys.path)
+
+    await end_every_stream(hass, entry, api)  # four free slots to begin with
+    await phone_slots(entry, api, run.CAPACITY)
+    await api.live_limit(run.CAPACITY)  # the most seen at once counts from here
+    refused_before = (await api.live_activities())["refused"]
+    restore = run.scaled_ledger(SLOTS_SCALE)
+    try:
+        entities: dict[str, tuple[str, str]] = {}
+        for name, priority in run.ENTITIES.items():
+            [(key, entity_id)] = (
+                await add_tracked_entities(
+                    hass,
+                    entry,
+                    1,
+                    prefix=f"binary_sensor.bench_slots_{name}",
+                    answers={
+                        "type": {"type": "alert"},
+                        "content": {"subtitle": "n {{ state_attr(entity_id, 'n') }}"},
+                        "when": {"priority": priority},
+                    },
+                )
+            ).items()
+            entities[name] = (key, entity_id)
+        await settle(hass, entry)
+        since = await api.count()
+        events = await run.run_schedule(
+            hass, entities, SLOTS_SCALE, asyncio.sleep, SLOTS_UPDATE_EVERY
+        )
+        deadline = time.monotonic() + 30  # the last ends reach the wire
+        for _ in itertools.count():
+            if not (await api.live_activities())["active"]:
+                break
+            if time.monotonic() > deadline:
+                break  # what stays active is a finding of the report
+            await asyncio.sleep(0.1)
+        await settle(hass, entry)
+        requests = await api.requests(since)
+    finally:
+        restore()
+    state = await api.live_activities()
+    analysis = run.analyse(
+        events,
+        {
+            key: run.PRIORITIES[run.ENTITIES[name]]
+            for name, (key, _) in entities.items()
+        },
+        requests,
+        min_shown=run.MIN_SHOWN / SLOTS_SCALE,
+        preempt_every=run.PREEMPT_EVERY / SLOTS_SCALE,
+    )
+    figures = run.figures(
+        analysis,
+        scale=SLOTS_SCALE,
+        spacing=SPACING,
+        slack=SLOTS_SLACK,
+        limit_refusals=state["refused"] - refused_before,
+        fake_max_active=state["max_active"],
+        timing=timing,
+    )
+    keys = {key for key, _ in entities.values()}
+    sent = [
+        arrival
+        for arrival, _, path, _ in requests
+        if path.startswith("/api/live-activity/stream/")
+        and path.rsplit("/", 1)[1] in keys
+    ]
+    minutes = run.DURATION / 60
+    busy = (
+        f"the ones on change every {SLOTS_UPDATE_EVERY:g} s"
+        if SLOTS_UPDATE_EVERY
+        else "only on and off"
+    )
+    scaled = (
+        f"{SLOTS_SCALE:g} times faster: {run.DURATION / SLOTS_SCALE:g} s, dwell "
+        f"{run.MIN_SHOWN / SLOTS_SCALE:g} s, a preemption per "
+        f"{run.PREEMPT_EVERY / SLOTS_SCALE:g} s"
+        if SLOTS_SCALE != 1
+        else "at full length"
+    )
+    report.section(
+        f"slots: 8 tracked entities (2 low, 3 normal, 2 high, 1 critical) over "
+        f"{minutes:g} minutes, {scaled}; the fake shows at most {run.CAPACITY}; "
+        f"{busy}; "
+        f"real budget (spacing {SPACING:.3f} s; targets: a high one within 2 spacings "
+        f"(an end, then its start), a waiting one within 1 spacing, each plus "
+        f"{SLOTS_SLACK:g} s)",
+        [
+            Figure(
+                "stream requests on the wire (a minute's most: the budget's 285)",
+                f"{len(sent)} ({max_in_window(sorted(sent), 60.0)})",
+            ),
+            *(Figure(name, value, target) for name, value, target in figures),
+        ],
+        tag="slots:",
+    )
+    await end_every_stream(hass, entry, api)  # the tracked entities go
+
+
 async def memory_in_use(hass: Any) -> int:
     """Bytes tracemalloc sees in use, once everything pending has run."""
     await hass.async_block_till_done()
@@ -1137,8 +1354,9 @@ async def main(config_dir: Path) -> int:
         try:
             await check_report_detection(reports)
             api = FakeApi(async_get_clientsession(hass), api_url)
-            if ONLY == "appliance":
-                await appliance(hass, entry, api, report)
+            if ONLY in ("appliance", "slots"):
+                part = appliance if ONLY == "appliance" else slots
+                await part(hass, entry, api, report)
                 return finish(report, reports, {}, began)
             worst_max = {
                 f"{streams} stream(s)"
@@ -1156,6 +1374,8 @@ async def main(config_dir: Path) -> int:
             if not ONLY_STREAMS:
                 if APPLIANCE:
                     await appliance(hass, entry, api, report)
+                if SLOTS:
+                    await slots(hass, entry, api, report)
                 await lift_budget(entry, api)
                 await overhead(hass, api, report)
                 await growth(hass, entry, report)
@@ -1197,7 +1417,7 @@ def print_headline(
     report: Report, worst_max: dict[str, tuple[int, float]], began: float
 ) -> int:
     """The staleness ratios, the time taken and the verdict; the exit code."""
-    if worst_max:  # not measured by BENCH_ONLY=appliance
+    if worst_max:  # not measured by BENCH_ONLY=appliance or slots
         say("")
         say("STALENESS RATIO TO THE IDEAL (worst stream's max staleness / ideal)")
         for label, (streams, stale) in worst_max.items():

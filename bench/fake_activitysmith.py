@@ -12,9 +12,14 @@ Streams behave like ActivitySmith's, for any stream key (`washer`, or `ha-<suben
 of a tracked entity): the first PUT starts an activity (`started`, a new activity id),
 later ones update it (`updated`), DELETE ends it (`ended`) and the key is free again; a
 DELETE of a stream that is not running gets 404, which is also how the key check sees a
-valid key. The body of the last start is kept for /_fake/last-start, so the UI check can
-press a button the way ActivitySmith would. Widget metric updates and the badge are
-accepted for any key or count (they are recorded like every request).
+valid key. A phone shows only so many Live Activities: a stream counts as active from
+its starting PUT until its DELETE, and a start beyond the limit (4 by default; POST
+/_bench/live-limit `{"limit": n}` sets another) gets the spec's 429
+`LiveActivityLimitError` (`error`, `message`, `limit`, `active`). /_bench/live-activities
+says the limit, the streams active now, the most ever active at once and the refusals.
+The body of the last start is kept for /_fake/last-start, so the UI check can press a
+button the way ActivitySmith would. Widget metric updates and the badge are accepted for
+any key or count (they are recorded like every request).
 
 With `--api-key KEY` (scripts/ui-check), API requests with another bearer token get 401,
 as ActivitySmith answers a wrong key; without it every key is accepted.
@@ -43,6 +48,8 @@ from aiohttp import web
 TIMESTAMP = "2026-11-26T00:00:00Z"
 WINDOW = 60.0
 QUOTAS = {"notifications": 60, "badges": 60, "live-activities": 300, "metrics": 300}
+# Live Activities a phone shows at once (the vendor's July docs: 4 per account).
+LIVE_LIMIT = 4
 
 
 def feature_of(path: str) -> str | None:
@@ -76,6 +83,9 @@ class FakeActivitySmith:
         self.other_client: dict[str, int] = {}  # uses of another client per window
         self.refused = 0  # 429s answered
         self.unlimited = False  # the bench lifted every allowance
+        self.live_limit = LIVE_LIMIT  # streams active at once (a phone's few slots)
+        self.max_active = 0  # the most streams ever active at once
+        self.limit_refused = 0  # starts refused with LiveActivityLimitError
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -96,6 +106,8 @@ class FakeActivitySmith:
         app.router.add_get("/_bench/refused", self.get_refused)
         app.router.add_post("/_bench/other-client", self.set_other_client)
         app.router.add_post("/_bench/unlimited", self.set_unlimited)
+        app.router.add_get("/_bench/live-activities", self.get_live_activities)
+        app.router.add_post("/_bench/live-limit", self.set_live_limit)
         return app
 
     @web.middleware
@@ -147,6 +159,23 @@ class FakeActivitySmith:
         """From now on a million requests a window per feature (the bench's own phases)."""
         self.unlimited = True
         return web.json_response({})
+
+    async def get_live_activities(self, request: web.Request) -> web.Response:
+        """The limit, the streams active now, the most ever at once, the refusals."""
+        return web.json_response(
+            {
+                "limit": self.live_limit,
+                "active": sorted(self.streams),
+                "max_active": self.max_active,
+                "refused": self.limit_refused,
+            }
+        )
+
+    async def set_live_limit(self, request: web.Request) -> web.Response:
+        """Another limit from now on; the most seen at once counts from now."""
+        self.live_limit = int((await request.json())["limit"])
+        self.max_active = len(self.streams)
+        return web.json_response({"limit": self.live_limit})
 
     async def set_other_client(self, request: web.Request) -> web.Response:
         """Another client of the account uses this much of each feature per window."""
@@ -210,9 +239,22 @@ class FakeActivitySmith:
         await self._seen(request)
         key = request.match_info["key"]
         operation = "updated" if key in self.streams else "started"
+        if operation == "started" and len(self.streams) >= self.live_limit:
+            self.limit_refused += 1
+            return web.json_response(
+                {
+                    "error": "Live Activity limit reached",
+                    "message": "A targeted device already shows as many Live "
+                    "Activities as iOS allows",
+                    "limit": self.live_limit,
+                    "active": len(self.streams),
+                },
+                status=429,
+            )
         if operation == "started":
             self.activities += 1
             self.streams[key] = f"fake-activity-{self.activities}"
+            self.max_active = max(self.max_active, len(self.streams))
         return web.json_response(
             {
                 "success": True,

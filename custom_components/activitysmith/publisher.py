@@ -20,6 +20,7 @@ entry's `slot_owner.EntrySlots`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 import logging
@@ -47,6 +48,9 @@ from .webhook import ButtonPresses
 _LOGGER = logging.getLogger(__name__)
 
 type FailureListener = Callable[[ActivitySmithError], None]
+
+# The longest a start waits for the end of the activity it preempts to be answered.
+PREEMPTION_END_WAIT: Final = 20.0
 
 # What a stream's later start (from the waiting list) needs of how it was asked for.
 KEPT_REQUEST_FIELDS: Final = frozenset(
@@ -95,6 +99,8 @@ class StreamPublisher:
         # Per stream key: how it was last asked for (for a start from the waiting
         # list, and a preemption's end): request fields, buttons optional, priority.
         self._asked: dict[str, Asked] = {}
+        # Per stream key: a preemption's queued end, answered (or failed) once set.
+        self._ending: dict[str, asyncio.Event] = {}
         client.on_stream_result = self._record_queued
 
     def running(self, stream_key: str) -> bool:
@@ -216,14 +222,28 @@ class StreamPublisher:
         """End a shown stream at once (dismissed); it waits to come back.
 
         Its end is not recorded as one: the stream waits, and its sensor says why.
+        Returns once ActivitySmith has answered the end (or after
+        `PREEMPTION_END_WAIT`), so the start that takes the slot never reaches it
+        first: an end queued behind the stream's own update on the wire would
+        otherwise go after that start, and the server would refuse it.
         """
         last = self._activities.running_stream_content(stream_key) or {}
         self.wait(stream_key, last, preempted=True)
         final = {**last, ATTR_AUTO_DISMISS_MINUTES: 0} if last else None
         body = content.request_body(final, {})
-        response = await self._client.end_stream(stream_key, body or None)
-        if not response.get("queued"):
-            self._on_answered()
+        ended = self._ending[stream_key] = asyncio.Event()
+        try:
+            response = await self._client.end_stream(stream_key, body or None)
+            if not response.get("queued"):
+                self._on_answered()
+                return
+            async with asyncio.timeout(PREEMPTION_END_WAIT):
+                await ended.wait()
+        except TimeoutError:
+            _LOGGER.warning("The end of %s to make room is still queued", stream_key)
+        finally:
+            if self._ending.get(stream_key) is ended:
+                del self._ending[stream_key]
 
     async def end(
         self,
@@ -282,6 +302,8 @@ class StreamPublisher:
         """A queued request was finally sent (`result` is the answer), failed or dropped."""
         key = request.stream_key
         content_state: dict[str, Any] | None = request.context
+        if not request.is_update and (ending := self._ending.pop(key, None)):
+            ending.set()  # a preemption's end: the start it makes room for may go
         if (
             isinstance(result, ActivitySmithLiveActivityLimitError)
             and request.is_update

@@ -13,12 +13,11 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, Priority
-from . import policy
+from . import model, policy
 from .model import (
     DEFAULT_CAPACITY,
     MANUAL_LIFETIME,
     MAX_CAPACITY,
-    PROBE_BACKOFF,
     Admission,
     Slot,
     SlotOwner,
@@ -106,7 +105,7 @@ class SlotLedger:
         """An entry set up: its publisher starts and ends its activities from now on."""
         self._owners[entry_id] = owner
         if self.others and "probe" not in self._timers:
-            self._schedule("probe", PROBE_BACKOFF[0])
+            self._schedule("probe", model.PROBE_BACKOFF[0])
         self._reconsider()
 
     @callback
@@ -226,8 +225,8 @@ class SlotLedger:
         # Every slot we do not hold is taken, as far as we can tell: `active` is only
         # the fullest phone's count, and trying again at once could storm the API.
         self.others = max(1, self.capacity - len(self.shown))
-        step = min(self._probe_step, len(PROBE_BACKOFF) - 1)
-        self._schedule("probe", PROBE_BACKOFF[step])
+        step = min(self._probe_step, len(model.PROBE_BACKOFF) - 1)
+        self._schedule("probe", model.PROBE_BACKOFF[step])
         self._probe_step += 1
         self._changed()
 
@@ -264,7 +263,7 @@ class SlotLedger:
         # until a probe finds out, so the ended one does not push another one out.
         self.others = max(self.others, self.capacity - len(self.shown))
         if "probe" not in self._timers:
-            self._schedule("probe", PROBE_BACKOFF[0])
+            self._schedule("probe", model.PROBE_BACKOFF[0])
         self._changed()
         if not slot.manual and (owner := self._owners.get(slot.entry_id)):
             owner.requeue(slot)

@@ -1,5 +1,7 @@
 """The rules of preemption, in one place: who may yield a slot, and when.
 
+(The times are read from `model` at each decision, so the bench can scale them.)
+
 A start of higher priority may end a shown activity of lower priority, never a
 critical one, not before it was shown for `MIN_SHOWN`, and at most one such end per
 `PREEMPT_EVERY` per account (each costs two requests of the Live Activity allowance).
@@ -12,7 +14,8 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from ..const import Priority
-from .model import MIN_SHOWN, PREEMPT_EVERY, Slot
+from . import model
+from .model import Slot
 
 
 def may_yield(slot: Slot, priority: Priority) -> bool:
@@ -31,13 +34,13 @@ def victim(
 
     Only an activity of a loaded entry: an unloaded one has nobody to end it.
     """
-    if last_preemption is not None and now - last_preemption < PREEMPT_EVERY:
+    if last_preemption is not None and now - last_preemption < model.PREEMPT_EVERY:
         return None
     candidates = [
         slot
         for slot in shown
         if may_yield(slot, priority)
-        and now - slot.since >= MIN_SHOWN
+        and now - slot.since >= model.MIN_SHOWN
         and slot.entry_id in loaded_entries
     ]
     return min(candidates, key=lambda slot: (slot.priority, slot.since), default=None)
@@ -47,10 +50,12 @@ def next_chance(
     shown: Iterable[Slot], priority: Priority, last_preemption: datetime | None
 ) -> datetime | None:
     """When a start of `priority` could next preempt (dwell and pace), if ever."""
-    times = [slot.since + MIN_SHOWN for slot in shown if may_yield(slot, priority)]
+    times = [
+        slot.since + model.MIN_SHOWN for slot in shown if may_yield(slot, priority)
+    ]
     if not times:
         return None
     at = min(times)
     if last_preemption is not None:
-        at = max(at, last_preemption + PREEMPT_EVERY)
+        at = max(at, last_preemption + model.PREEMPT_EVERY)
     return at
