@@ -264,6 +264,25 @@ def test_queue_keeps_the_newest_state_per_stream_and_the_order_of_streams() -> N
     assert not queue.busy("washer")
 
 
+def test_a_start_or_an_end_goes_before_other_streams_waiting_updates() -> None:
+    """A start fills a slot on the phone and an end frees one: neither waits behind
+    the updates of streams already shown; among them the longest-waiting goes first.
+    A start whose state is replaced while it waits is still a start."""
+    queue = StreamQueue()
+    queue.enqueue(put("washer", 1))
+    queue.enqueue(put("dryer", 1))
+    doorbell = StreamRequest("doorbell", "PUT", {"v": 1}, starts=True)
+    queue.enqueue(doorbell)
+    queue.enqueue(StreamRequest("doorbell", "PUT", {"v": 2}))
+    queue.enqueue(end("oven"))
+    first = queue.next_request()
+    assert (first.stream_key, first.starts, first.body) == ("doorbell", True, {"v": 2})
+    queue.take(first)
+    assert queue.next_request() == end("oven")
+    queue.take(end("oven"))
+    assert queue.next_request() == put("washer", 1)
+
+
 def test_an_end_is_never_dropped_nor_overtaken_by_an_older_update() -> None:
     """Updates before an end are moot; the end stays; a restart after it follows it."""
     queue = StreamQueue()

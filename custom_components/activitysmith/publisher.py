@@ -174,6 +174,7 @@ class StreamPublisher:
                 body,
                 context=content_state,
                 min_interval=asked.request.get(ATTR_MIN_INTERVAL),
+                starts=not self.ledger.is_confirmed(stream_key),
             )
         except ActivitySmithLiveActivityLimitError as err:
             self.ledger.refused(stream_key, err.limit)

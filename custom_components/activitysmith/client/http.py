@@ -155,15 +155,17 @@ class ActivitySmithClient:
         *,
         context: Any = None,
         min_interval: float | None = None,
+        starts: bool = False,
     ) -> JsonObject:
         """PUT /live-activity/stream/{stream_key}: start or update a managed stream.
 
         `context` comes back with the request to `on_stream_result` if it is queued;
         `min_interval` is the least time between two updates of this stream (None: the
-        default of one second).
+        default of one second); `starts` says the phone does not show it yet (a queued
+        start goes before other streams' updates, like an end).
         """
         return await self._streams.send(
-            StreamRequest(stream_key, "PUT", body, context, min_interval)
+            StreamRequest(stream_key, "PUT", body, context, min_interval, starts)
         )
 
     async def end_stream(

@@ -4,7 +4,9 @@
 per stream key the newest state wins, an end (DELETE) is never dropped nor overtaken,
 a refused request keeps its place ahead of newer ones, and no two requests of one key
 are on the wire at once. The stream whose unsent change has waited longest goes next,
-among those whose own minimum interval has passed. It only keeps order; the client sends
+among those whose own minimum interval has passed; but a start or an end goes before
+updates of other streams (a start fills a slot on the phone, an end frees one, and
+both are few: an update waits at most for them). It only keeps order; the client sends
 what it hands out.
 Like the client, this module imports nothing from Home Assistant.
 """
@@ -27,11 +29,18 @@ class StreamRequest:
     context: Any = None
     # The least time between two sends of this stream; None: the sender's default.
     min_interval: float | None = None
+    # A start (of a stream the phone does not show yet): it goes before updates.
+    starts: bool = False
 
     @property
     def is_update(self) -> bool:
         """A PUT: it may be coalesced with newer states of its stream."""
         return self.method == "PUT"
+
+    @property
+    def goes_first(self) -> bool:
+        """A start or an end: it goes before other streams' waiting updates."""
+        return self.starts or not self.is_update
 
 
 class StreamQueue:
@@ -80,17 +89,16 @@ class StreamQueue:
     ) -> StreamRequest | None:
         """The request to send next: the first of the longest-waiting idle stream.
 
-        With `ready`, only among the streams whose first request it accepts (their own
-        minimum interval has passed).
+        A start or an end goes first, the longest-waiting of them. With `ready`, only
+        among the streams whose first request it accepts (their own minimum interval
+        has passed).
         """
-        return next(
-            (
-                queue[0]
-                for key, queue in self._pending.items()
-                if key not in self._in_flight and (ready is None or ready(queue[0]))
-            ),
-            None,
-        )
+        heads = [
+            queue[0]
+            for key, queue in self._pending.items()
+            if key not in self._in_flight and (ready is None or ready(queue[0]))
+        ]
+        return next((r for r in heads if r.goes_first), heads[0] if heads else None)
 
     def heads(self) -> list[StreamRequest]:
         """The first waiting request of each stream not on the wire."""
@@ -123,6 +131,8 @@ def _coalesce(queue: list[StreamRequest], request: StreamRequest) -> None:
     """Add `request` at the end of one stream's queue: the newest state wins."""
     if request.is_update:
         if queue and queue[-1].is_update:
+            # The newest state wins, and a start it replaces is still a start.
+            request.starts = request.starts or queue[-1].starts
             queue[-1] = request
         else:
             queue.append(request)
