@@ -27,6 +27,7 @@ from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.tracked.conditions import RunConfig
 from custom_components.activitysmith.tracked.runs import Run, RunPhase, duration_text
 
+from .recipients_support import household
 from .tracked_support import (
     StreamServer,
     add_tracked,
@@ -667,3 +668,59 @@ async def test_the_summary_is_in_home_assistant_s_language(
     assert end["content_state"]["subtitle"] == "Fertig nach 2 min"
     [push] = pushes(aioclient_mock)
     assert push["message"] == "Fertig nach 2 min"
+
+
+async def test_the_done_push_goes_to_the_runs_recipients_only(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Only people who are home: Anna's channels get the push, Ben's never do.
+
+    The run's recipients are fixed when it starts (README, Household): Ben coming
+    home during the wash does not add him to its push.
+    """
+    people = await household(hass, loaded_entry)
+    freezer.move_to("2026-11-26 08:00:00+00:00")
+    hass.states.async_set(POWER, "0", POWER_ATTRIBUTES)
+    await add_tracked(
+        hass,
+        loaded_entry,
+        POWER,
+        when={"recipients": [people["anna"], people["ben"]], "presence": "home"},
+    )
+    await settle(hass, loaded_entry)
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 70)
+    hass.states.async_set("person.ben", "home")
+    await power(hass, loaded_entry, 0)
+    await wait(hass, loaded_entry, freezer, 190)
+    [push] = pushes(aioclient_mock)
+    assert push["target"] == {"channels": ["family", "anna"]}
+
+
+async def test_no_done_push_when_the_runs_recipients_were_nobody(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    server: StreamServer,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Nobody away: nothing starts and no push goes, to anyone (never a broadcast)."""
+    people = await household(hass, loaded_entry)
+    hass.states.async_set("person.ben", "home")
+    hass.states.async_set(POWER, "0", POWER_ATTRIBUTES)
+    await add_tracked(
+        hass,
+        loaded_entry,
+        POWER,
+        when={"recipients": [people["anna"], people["ben"]], "presence": "away"},
+    )
+    await power(hass, loaded_entry, 2000)
+    await wait(hass, loaded_entry, freezer, 70)
+    await power(hass, loaded_entry, 0)
+    await wait(hass, loaded_entry, freezer, 190)
+    assert pushes(aioclient_mock) == []
+    assert server.received == []

@@ -107,7 +107,7 @@ class TrackedEntity:
                 self.config.run,
                 stream_key=self.stream_key,
                 title=self.title,
-                channels=self.config.channels,
+                channels=self._done_channels,
                 activities=activities,
                 push=push,
                 wake=self.async_schedule_refresh,
@@ -131,6 +131,16 @@ class TrackedEntity:
         # The first refresh after a start sends the state even if it looks known:
         # the stream answers noop when the phone already shows it.
         self._reconciled = False
+
+    def _done_channels(self) -> tuple[str, ...] | None:
+        """Where a run's done push goes: to the run's recipients, else its channels.
+
+        The run's recipients were fixed when it started; None if they were nobody.
+        """
+        if not self.config.recipients:
+            return self.config.channels
+        delivery = self._recipients.delivery
+        return delivery.channels if delivery is not None and delivery.sent else None
 
     @property
     def running(self) -> bool:

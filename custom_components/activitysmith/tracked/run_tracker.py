@@ -75,12 +75,16 @@ class RunTracker:
         *,
         stream_key: str,
         title: str,
-        channels: tuple[str, ...],
+        channels: Callable[[], tuple[str, ...] | None],
         activities: ActivityTracker,
         push: PushSender,
         wake: Callable[[], None],
     ) -> None:
-        """Continue the stored run of `stream_key`; `wake` asks for a refresh."""
+        """Continue the stored run of `stream_key`; `wake` asks for a refresh.
+
+        `channels` says where the done push goes when it is due: the channels (empty:
+        every device of the key), or None when the run's recipients leave nobody.
+        """
         self._hass = hass
         self._config = config
         self._stream_key = stream_key
@@ -241,8 +245,11 @@ class RunTracker:
             body["actions"] = [
                 {"title": button[0], "type": "home_assistant", "action": button[1]}
             ]
-        if self._channels:
-            body |= target_of({"channels": list(self._channels)})
+        if (channels := self._channels()) is None:
+            _LOGGER.debug("The done push of %s has nobody to go to", self._title)
+            return None
+        if channels:
+            body |= target_of({"channels": list(channels)})
         return body
 
     async def _async_push(self, body: dict[str, Any], retries: int) -> None:
