@@ -68,6 +68,7 @@ BENCH_GROWTH_STREAMS, BENCH_TRACKED (0 skips that phase), BENCH_METRICS (0: no w
 metrics), BENCH_ONLY_STREAMS=1 (only the staleness of BENCH_STREAMS and the wire),
 BENCH_ONLY=appliance (only part 7, about 2.5 minutes), BENCH_APPLIANCE=0 (without it),
 BENCH_ONLY=slots (only part 8, about 1.5 minutes), BENCH_SLOTS=0 (without it),
+BENCH_ONLY=overhead (only the action overhead, part 4),
 BENCH_SLOTS_SCALE (1: its full ten minutes, with the ledger's own times). BENCH_SMOKE=1
 (scripts/check-ha-release) runs a short version that checks that everything works,
 without timing targets (another release, or a busy
@@ -1354,6 +1355,10 @@ async def main(config_dir: Path) -> int:
         try:
             await check_report_detection(reports)
             api = FakeApi(async_get_clientsession(hass), api_url)
+            if ONLY == "overhead":
+                await lift_budget(entry, api)
+                await overhead(hass, api, report)
+                return finish(report, reports, {}, began)
             if ONLY in ("appliance", "slots"):
                 part = appliance if ONLY == "appliance" else slots
                 await part(hass, entry, api, report)
@@ -1417,7 +1422,7 @@ def print_headline(
     report: Report, worst_max: dict[str, tuple[int, float]], began: float
 ) -> int:
     """The staleness ratios, the time taken and the verdict; the exit code."""
-    if worst_max:  # not measured by BENCH_ONLY=appliance or slots
+    if worst_max:  # not measured by BENCH_ONLY=appliance, slots or overhead
         say("")
         say("STALENESS RATIO TO THE IDEAL (worst stream's max staleness / ideal)")
         for label, (streams, stale) in worst_max.items():

@@ -196,7 +196,7 @@ class SlotLedger:
             slot.activity_id = activity_id
         confirmed_now, slot.confirmed = not slot.confirmed, True
         self._probe_step = 0
-        self._changed()
+        self._changed(visible=False)  # what the sensor shows is the same
         if confirmed_now and self.others and self.waiting:
             self._probe()
             self._reconsider()
@@ -372,9 +372,11 @@ class SlotLedger:
     def _run(self, job: Coroutine[Any, Any, None]) -> None:
         self._hass.async_create_background_task(job, f"{DOMAIN} slots")
 
-    def _changed(self) -> None:
+    def _changed(self, *, visible: bool = True) -> None:
+        """Save (soon); tell the slots sensors when what they show changed."""
         self.on_change()
-        async_dispatcher_send(self._hass, signal_slots(self.ledger_id))
+        if visible:
+            async_dispatcher_send(self._hass, signal_slots(self.ledger_id))
 
     @callback
     def async_stop(self) -> None:

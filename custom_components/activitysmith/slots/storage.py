@@ -57,8 +57,19 @@ async def async_ledger_for(hass: HomeAssistant, key_id: str) -> SlotLedger:
         ledgers[key_id] = ledger
         watch = WaitingWatch(hass, ledger)
 
+        save_scheduled = False
+
+        def data_to_save() -> dict[str, Any]:
+            nonlocal save_scheduled
+            save_scheduled = False
+            return _saved(ledger)
+
         def changed() -> None:
-            store.async_delay_save(lambda: _saved(ledger), SAVE_DELAY)
+            # One pending save covers every change until it is written.
+            nonlocal save_scheduled
+            if not save_scheduled:
+                save_scheduled = True
+                store.async_delay_save(data_to_save, SAVE_DELAY)
             watch.check()
 
         ledger.on_change = changed
