@@ -6,6 +6,7 @@ ActivitySmith that shows at most `LIMIT` of them, as an iPhone does.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from custom_components.activitysmith.const import DOMAIN, Priority
 from custom_components.activitysmith.models import key_hash
 from custom_components.activitysmith.slots import SlotLedger
 
+from .client_support import until
 from .conftest import (
     API_KEY,
     OTHER_API_KEY,
@@ -913,3 +915,24 @@ async def test_a_manual_activity_whose_end_never_came_frees_its_slot_after_12_ho
     await later(hass, loaded_entry, freezer, 11)
     assert "washer" in phone.running
     assert waiting(loaded_entry) == []
+
+
+async def test_a_stream_shown_again_while_its_end_is_on_the_wire_keeps_its_slot(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, phone: StreamServer
+) -> None:
+    """End, then show again before the end is answered: the start follows the end
+    on the wire, so the slot stays the stream's; nothing else may take it meanwhile."""
+    await fill(hass, ["normal"] * 4)
+    await show(hass, "late")  # waits for a slot
+    phone.gate = asyncio.Event()
+    ending = hass.async_create_task(end(hass, "s1"))
+    await until(lambda: phone.received[-1][:2] == ("DELETE", "s1"))
+    again = hass.async_create_task(show(hass, "s1"))
+    await asyncio.sleep(0)
+    phone.gate.set()
+    await ending
+    await again
+    await settle(hass, loaded_entry)
+    assert phone.running == {"s1", "s2", "s3", "s4"}
+    assert waiting(loaded_entry) == ["late"]
+    assert [m for m, _, _ in phone.received].count("PUT") == 5  # late never tried

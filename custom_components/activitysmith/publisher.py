@@ -149,6 +149,9 @@ class StreamPublisher:
             name or _name(content_state),
         )
         self._asked[stream_key] = asked
+        if self._last_method.get(stream_key) == "DELETE":
+            # Its end is still on its way: this PUT starts it again after it.
+            self.ledger.unconfirm(stream_key)
         if not self.ledger.is_shown(stream_key):
             admission, victim = self.ledger.admit(
                 stream_key, self.entry_id, asked.name, priority
@@ -364,7 +367,10 @@ class StreamPublisher:
     ) -> None:
         if self.ledger.is_waiting(stream_key):
             return  # preempted: it waits to come back, its record says so
-        self.ledger.release(stream_key)
+        if self._last_method.get(stream_key) != "PUT":
+            self.ledger.release(stream_key)
+        # Else a start was asked for after this end (its PUT follows it on the wire):
+        # the slot stays the stream's, or another start would take it meanwhile.
         self._activities.stream_ended(stream_key, content_state, response)
         if stream_key in self._forget_when_ended and not self.running(stream_key):
             self._forget(stream_key)

@@ -202,6 +202,12 @@ class SlotLedger:
             self._reconsider()
 
     @callback
+    def unconfirm(self, slot_id: str) -> None:
+        """Its end is on its way and a start follows it: the slot is held, unconfirmed."""
+        if (slot := self.slots.get(slot_id)) is not None:
+            slot.confirmed = False
+
+    @callback
     def rename(self, slot_id: str, new_id: str, activity_id: str) -> None:
         """A manual start was answered: its slot is known by its activity id now."""
         if (slot := self.slots.pop(slot_id, None)) is not None:
