@@ -284,16 +284,24 @@ async def test_an_end_of_a_waiting_activity_sends_nothing_and_frees_its_place(
     assert "washer" not in phone.running
 
 
+async def preempt_the_washer(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A low washer (started with an alert) and three normal ones, shown a minute:
+    a high doorbell takes the washer's slot."""
+    await show(hass, "washer", "low", alert={"title": "Washer", "body": "Started"})
+    await fill(hass, ["normal"] * 3)
+    await later(hass, entry, freezer, 61)
+    await show(hass, "doorbell", "high")
+
+
 async def test_a_preempted_activity_comes_back_without_its_alert(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     phone: StreamServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await show(hass, "washer", "low", alert={"title": "Washer", "body": "Started"})
-    await fill(hass, ["normal"] * 3)
-    await later(hass, loaded_entry, freezer, 61)
-    await show(hass, "doorbell", "high")
+    await preempt_the_washer(hass, loaded_entry, freezer)
     await settle(hass, loaded_entry)
     assert "washer" not in phone.running
     await end(hass, "doorbell")
@@ -760,10 +768,7 @@ async def test_a_preempted_activity_updated_while_it_waits_stays_preempted(
     phone: StreamServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await show(hass, "washer", "low", alert={"title": "Washer", "body": "Started"})
-    await fill(hass, ["normal"] * 3)
-    await later(hass, loaded_entry, freezer, 61)
-    await show(hass, "doorbell", "high")
+    await preempt_the_washer(hass, loaded_entry, freezer)
     for message in ("Rinsing", "Spinning"):
         await show(hass, "washer", "low", message=message)
     sensor = hass.states.get("sensor.activitysmith_washer")

@@ -13,10 +13,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.selector import EntitySelector
 from homeassistant.helpers.start import async_at_started
+import voluptuous as vol
 
 from .const import DOMAIN
 
@@ -125,3 +131,41 @@ class FollowedEntities:
 
     def _following(self, entity_id: str) -> list[Follower]:
         return [f for f in self._followers() if f.entity_id == entity_id]
+
+
+class EntitySubentryFlow(ConfigSubentryFlow):
+    """The first step of a subentry that follows an entity, and its reconfigure.
+
+    Picking another entity starts afresh (its own defaults, not the previous one's);
+    reconfigure walks the same steps with the current values. `async_step_entity_picked`
+    is the step that follows.
+    """
+
+    def __init__(self) -> None:
+        """Collect the answers of each step."""
+        self._data: dict[str, Any] = {}
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Which entity it follows."""
+        if user_input is not None:
+            if user_input[CONF_ENTITY_ID] != self._data.get(CONF_ENTITY_ID):
+                self._data = {CONF_ENTITY_ID: user_input[CONF_ENTITY_ID]}
+            return await self.async_step_entity_picked()
+        schema = vol.Schema({vol.Required(CONF_ENTITY_ID): EntitySelector()})
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(schema, self._data),
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change it: the same steps, with its current values."""
+        self._data = dict(self._get_reconfigure_subentry().data)
+        return await self.async_step_user()
+
+    async def async_step_entity_picked(self) -> SubentryFlowResult:
+        """The step after the entity (the subentry's own)."""
+        raise NotImplementedError

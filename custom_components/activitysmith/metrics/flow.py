@@ -31,6 +31,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.template import Template
 import voluptuous as vol
 
+from ..followed import EntitySubentryFlow
 from ..tracked.config import variables_for
 from .config import (
     BADGE_SUBENTRY_TYPE,
@@ -59,33 +60,12 @@ HELD = (STATE_UNAVAILABLE, STATE_UNKNOWN)
 COUNTED_SUGGESTIONS = ("on", "open", "home", "unlocked", "problem")
 
 
-class TrackedMetricFlow(ConfigSubentryFlow):
+class TrackedMetricFlow(EntitySubentryFlow):
     """Add or change one widget metric."""
 
-    def __init__(self) -> None:
-        """Collect the answers of each step."""
-        self._data: dict[str, Any] = {}
-
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Which entity the widget shows."""
-        if user_input is not None:
-            if user_input[CONF_ENTITY_ID] != self._data.get(CONF_ENTITY_ID):
-                self._data = {CONF_ENTITY_ID: user_input[CONF_ENTITY_ID]}
-            return await self.async_step_settings()
-        schema = vol.Schema({vol.Required(CONF_ENTITY_ID): EntitySelector()})
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(schema, self._data),
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change a widget metric: the same steps, with its current values."""
-        self._data = dict(self._get_reconfigure_subentry().data)
-        return await self.async_step_user()
+    async def async_step_entity_picked(self) -> SubentryFlowResult:
+        """After the entity: its key, rounding and interval."""
+        return await self.async_step_settings()
 
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import SubentryFlowResult
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import State
 from homeassistant.helpers.selector import (
-    EntitySelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -28,6 +27,7 @@ import voluptuous as vol
 
 from ..const import ATTR_AUTO_DISMISS_MINUTES, MAX_MIN_INTERVAL, PRIORITY_NAMES
 from ..content import ACTIVITY_TYPES, COLORS
+from ..followed import EntitySubentryFlow
 from ..recipient_flow import recipient_errors, recipient_fields
 from .conditions import CONF_CONDITION
 from .config import (
@@ -80,34 +80,12 @@ def _states_selector(suggestions: list[str]) -> SelectSelector:
     )
 
 
-class TrackedEntityFlow(RunSteps, ConfigSubentryFlow):
+class TrackedEntityFlow(RunSteps, EntitySubentryFlow):
     """Add or change one tracked entity."""
 
-    def __init__(self) -> None:
-        """Collect the answers of each step."""
-        self._data: dict[str, Any] = {}
-
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Which entity to show."""
-        if user_input is not None:
-            if user_input[CONF_ENTITY_ID] != self._data.get(CONF_ENTITY_ID):
-                # Another entity: its own defaults, not the previous one's.
-                self._data = {CONF_ENTITY_ID: user_input[CONF_ENTITY_ID]}
-            return await self.async_step_type()
-        schema = vol.Schema({vol.Required(CONF_ENTITY_ID): EntitySelector()})
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(schema, self._data),
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change a tracked entity: the same steps, with its current values."""
-        self._data = dict(self._get_reconfigure_subentry().data)
-        return await self.async_step_user()
+    async def async_step_entity_picked(self) -> SubentryFlowResult:
+        """After the entity: the Live Activity type."""
+        return await self.async_step_type()
 
     async def async_step_type(
         self, user_input: dict[str, Any] | None = None
