@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import re
 from typing import Any
 
-from playwright.sync_api import Error as PlaywrightError, Locator
+from playwright.sync_api import Locator
 from tracked_steps import (
     TRACKED,
     check_flow_step,
@@ -21,8 +19,8 @@ from ui import (
     Ui,
     check_description,
     close_flow,
-    dialog_in_history,
     dialog_panel,
+    finish_flow,
     flow_dialog,
     form_data,
     form_keys,
@@ -60,7 +58,7 @@ def recipient_add(ui: Ui) -> str:
     ui.shot("recipient-form", clip=dialog_panel(dialog))
     submit(ui)
     wait_until(lambda: recipient_subentry(ui) is not None, "the recipient subentry")
-    finish(ui)
+    finish_flow(ui)
     subentry = recipient_subentry(ui) or {}
     if subentry.get("title") != RECIPIENT_NAME:
         ui.problem(f"the recipient is titled {subentry.get('title')!r}")
@@ -113,7 +111,7 @@ def recipient_in_tracked(ui: Ui) -> str:
             ui.problem(f"when step: {label!r} is not shown once picked")
     ui.shot("recipient-picked", clip=dialog_panel(dialog))
     submit(ui)
-    finish(ui)
+    finish_flow(ui)
     # What was stored: Change tracked entity opens with it picked.
     open_subentry_button(ui, tracked["title"], TRACKED["initiate_flow"]["reconfigure"])
     for step_id in ("user", "type", "content"):
@@ -138,15 +136,6 @@ def set_form_values(form: Locator, values: dict[str, Any]) -> None:
         lambda: all(form_data(form).get(key) == value for key, value in values.items()),
         f"the form to hold {values}",
     )
-
-
-def finish(ui: Ui) -> None:
-    """A subentry flow ends with a note and a Finish (or, after a change, Close) button."""
-    done = re.compile(r"^(Finish|Close)$")
-    with contextlib.suppress(PlaywrightError):
-        flow_dialog(ui).get_by_role("button", name=done).last.click(timeout=5000)
-    flow_dialog(ui).locator("ha-form").wait_for(state="detached")
-    wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
 
 
 def recipient_subentry(ui: Ui) -> dict[str, Any] | None:

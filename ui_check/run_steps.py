@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from playwright.sync_api import Error as PlaywrightError
 from tracked_steps import TRACKED, check_flow_step
 from ui import (
     DOMAIN,
@@ -14,8 +12,8 @@ from ui import (
     WASHER_POWER,
     StepError,
     Ui,
-    dialog_in_history,
     dialog_panel,
+    finish_flow,
     flow_dialog,
     form_data,
     submit,
@@ -87,11 +85,7 @@ def run_done(ui: Ui) -> str:
     ui.shot("done", clip=dialog_panel(flow_dialog(ui)))
     submit(ui)
     wait_until(lambda: washer_subentry(ui) is not None, "the washer's subentry")
-    finish = flow_dialog(ui).get_by_role("button", name="Finish")
-    with contextlib.suppress(PlaywrightError):
-        finish.click(timeout=5000)
-    flow_dialog(ui).locator("ha-form").wait_for(state="detached")
-    wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
+    finish_flow(ui)
     subentry = washer_subentry(ui)
     if subentry is None:  # pragma: no cover - waited for above
         raise StepError("no subentry for the washer")

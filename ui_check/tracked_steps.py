@@ -25,8 +25,8 @@ from ui import (
     check_description,
     close_flow,
     close_more_info,
-    dialog_in_history,
     dialog_panel,
+    finish_flow,
     flow_dialog,
     form_data,
     form_keys,
@@ -143,12 +143,7 @@ def tracked_when(ui: Ui) -> str:
     ui.shot("when", clip=dialog_panel(flow_dialog(ui)))
     submit(ui)
     wait_until(lambda: tracked_subentry(ui) is not None, "the tracked entity subentry")
-    # A subentry flow ends with a short note and a Finish button, or just closes.
-    finish = flow_dialog(ui).get_by_role("button", name="Finish")
-    with contextlib.suppress(PlaywrightError):
-        finish.click(timeout=5000)
-    flow_dialog(ui).locator("ha-form").wait_for(state="detached")
-    wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
+    finish_flow(ui)
     return "suggested states " + ", ".join(f"{k} {v!r}" for k, v in expected.items())
 
 

@@ -10,6 +10,7 @@ import contextlib
 from dataclasses import dataclass, field
 import json
 from pathlib import Path
+import re
 import time
 from typing import Any
 
@@ -336,6 +337,30 @@ def close_flow(ui: Ui) -> None:
     dialog.get_by_role("button", name="Close").first.click()
     dialog.locator("ha-form, ha-markdown").first.wait_for(state="detached")
     wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
+
+
+def finish_flow(ui: Ui) -> None:
+    """End a flow whose last step was submitted, and wait for it to leave history.
+
+    A subentry flow ends with a note and a Finish button (after a change, Close), or
+    just closes. The note renders a moment after the subentry exists, so this waits
+    for the form to go and clicks the note's button whenever one shows; looking once
+    raced it (a CI run timed out with the note still open).
+    """
+    dialog = flow_dialog(ui)
+    done = dialog.get_by_role("button", name=re.compile(r"^(Finish|Close)$"))
+
+    def ended() -> bool:
+        if dialog.locator("ha-form").count():
+            return False
+        if not dialog_in_history(ui):
+            return True
+        if done.count():
+            with contextlib.suppress(PlaywrightError):
+                done.last.click(timeout=2000)
+        return False
+
+    wait_until(ended, "the flow dialog to close")
 
 
 def close_more_info(ui: Ui) -> None:

@@ -20,8 +20,8 @@ from ui import (
     Ui,
     check_description,
     close_flow,
-    dialog_in_history,
     dialog_panel,
+    finish_flow,
     flow_dialog,
     form_data,
     form_keys,
@@ -85,15 +85,6 @@ def set_field(form: Any, key: str, value: Any) -> None:
         " {detail: {value: {...form.data, [key]: value}}, bubbles: true, composed: true}))",
         [key, value],
     )
-
-
-def finish_flow(ui: Ui) -> None:
-    """Close the flow's end note, if it shows one, and wait for it to leave history."""
-    finish = flow_dialog(ui).get_by_role("button", name="Finish")
-    if finish.count():
-        finish.click()
-    flow_dialog(ui).locator("ha-form").wait_for(state="detached")
-    wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
 
 
 def fake_requests(ui: Ui, path: str) -> list[Any]:
