@@ -25,6 +25,7 @@ from ui import (
     form_data,
     form_keys,
     settle,
+    shows,
     submit,
     wait_until,
 )
@@ -107,7 +108,7 @@ def recipient_in_tracked(ui: Ui) -> str:
     )
     dialog = flow_dialog(ui)
     for label in (RECIPIENT_NAME, presence["home"]):
-        if not dialog.get_by_text(label).filter(visible=True).count():
+        if not shows(dialog, label, exact=False):
             ui.problem(f"when step: {label!r} is not shown once picked")
     ui.shot("recipient-picked", clip=dialog_panel(dialog))
     submit(ui)

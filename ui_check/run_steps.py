@@ -16,6 +16,7 @@ from ui import (
     finish_flow,
     flow_dialog,
     form_data,
+    shows,
     submit,
     wait_until,
 )
@@ -55,7 +56,7 @@ def run_when(ui: Ui) -> str:
     if data.get("condition") != "above":
         ui.problem(f"when step: condition is {data.get('condition')!r}, not 'above'")
     label = STRINGS["selector"]["condition"]["options"]["above"]
-    if not form.get_by_text(label, exact=True).filter(visible=True).count():
+    if not shows(form, label):
         ui.problem(f"when step: the condition is not shown as {label!r}")
     submit(ui)
     return f"condition {label!r} suggested"

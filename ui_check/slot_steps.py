@@ -27,6 +27,7 @@ from ui import (
     form_data,
     form_keys,
     settle,
+    shows,
     wait_until,
 )
 
@@ -117,7 +118,7 @@ def tracked_priority(ui: Ui) -> str:
                 ui.problem(f"{language}: the when step has no field {label!r}")
             if value not in options:
                 ui.problem(f"{language}: the priority is {value!r}")
-            elif not dialog.get_by_text(options[value], exact=True).count():
+            elif not shows(dialog, options[value]):
                 ui.problem(f"{language}: the priority does not show {options[value]!r}")
             ui.shot(f"priority-{language}", clip=dialog_panel(dialog))
             dialog.get_by_role(

@@ -35,6 +35,7 @@ from ui import (
     dialog_panel,
     flow_dialog,
     settle,
+    shows,
     tall_shot,
     wait_until,
 )
@@ -275,7 +276,7 @@ def check_details(
     else:
         dialog.locator("ha-attribute-value").first.wait_for()
     for name in names:
-        if not dialog.get_by_text(name, exact=True).filter(visible=True).count():
+        if not shows(dialog, name):
             ui.problem(f"{entity_id} details: no attribute named {name!r}")
     # Values are text right in a shadow root, which text selectors do not match.
     shown = dialog.locator("ha-attribute-value").evaluate_all(

@@ -31,6 +31,7 @@ from ui import (
     form_data,
     form_keys,
     settle,
+    shows,
     submit,
     wait_until,
 )
@@ -92,11 +93,7 @@ def tracked_type(ui: Ui) -> str:
     _, data = check_flow_step(ui, "type", "type step")
     options = STRINGS["selector"]["activity_type"]["options"]
     dialog = flow_dialog(ui)
-    missing = [
-        label
-        for label in options.values()
-        if not dialog.get_by_text(label, exact=True).filter(visible=True).count()
-    ]
+    missing = [label for label in options.values() if not shows(dialog, label)]
     if missing:
         ui.problem(f"type step: options not shown by their names: {', '.join(missing)}")
     if data.get("type") != "timer":
@@ -118,7 +115,7 @@ def tracked_content(ui: Ui) -> str:
         if data.get(key) != value:
             ui.problem(f"content step: {key} is {data.get(key)!r}, not {value!r}")
     color = STRINGS["selector"]["color"]["options"].get(data.get("color", ""), "")
-    if color and not form.get_by_text(color, exact=True).filter(visible=True).count():
+    if color and not shows(form, color):
         ui.problem(f"content step: the color is not shown as {color!r}")
     ui.shot(
         "content", docs="tracked-entity-flow.png", clip=dialog_panel(flow_dialog(ui))
@@ -214,7 +211,7 @@ def tracked_reconfigure(ui: Ui) -> str:
         ui.problem(
             f"reconfigure: the entity is {data.get('entity_id')!r}, not {TRACKED_TIMER}"
         )
-    if not form.get_by_text(TRACKED_NAME, exact=True).filter(visible=True).count():
+    if not shows(form, TRACKED_NAME):
         ui.problem(f"reconfigure: the entity picker does not show {TRACKED_NAME!r}")
     ui.shot("reconfigure", clip=dialog_panel(flow_dialog(ui)))
     close_flow(ui)

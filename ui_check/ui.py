@@ -339,6 +339,21 @@ def close_flow(ui: Ui) -> None:
     wait_until(lambda: not dialog_in_history(ui), "the flow dialog to leave history")
 
 
+def shows(where: Locator, text: str, exact: bool = True, timeout_s: float = 5) -> bool:
+    """Whether `where` shows `text` visibly within `timeout_s`.
+
+    A check made once right after a change can run before Lit renders it; this one
+    gives the render a few seconds and still answers False when the text never comes.
+    """
+    try:
+        where.get_by_text(text, exact=exact).filter(visible=True).first.wait_for(
+            timeout=timeout_s * 1000
+        )
+    except PlaywrightError:
+        return False
+    return True
+
+
 def finish_flow(ui: Ui) -> None:
     """End a flow whose last step was submitted, and wait for it to leave history.
 
