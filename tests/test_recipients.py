@@ -50,6 +50,15 @@ FORBIDDEN = {
     "json": {"error": "Forbidden", "message": "Channel outside the key's scope"},
 }
 OK = {"json": PUSH_RESPONSE}
+BADGE_URL = f"{API_BASE_URL}/badge"
+BADGE_RESPONSE = {
+    "success": True,
+    "badge": 3,
+    "devices_updated": 1,
+    "users_updated": 1,
+    "effective_channel_slugs": ["family", "anna"],
+    "timestamp": "2026-11-26T08:00:00Z",
+}
 
 
 def push(recipients: list[str], **extra: Any) -> dict[str, Any]:
@@ -131,8 +140,28 @@ async def test_nobody_left_sends_nothing_at_all_and_says_why(
     assert await act(hass, "start_live_activity", start) == not_sent
     stream = {**start, "stream_key": "washer"}
     assert await act(hass, "stream_live_activity", stream) == not_sent
+    assert await act(hass, "set_badge_count", {"badge": 2, **who}) == not_sent
     assert sent_bodies(aioclient_mock) == []
     assert loaded_entry.runtime_data.activities.current is None
+
+
+async def test_a_badge_with_recipients_goes_to_the_phones_of_those_home(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Anna is home, Ben away: the badge goes to Anna's channels, never to everyone."""
+    aioclient_mock.post(BADGE_URL, json=BADGE_RESPONSE)
+    await household(hass, loaded_entry)
+    answer = await act(
+        hass,
+        "set_badge_count",
+        {"badge": 3, "recipients": ["Anna", "Ben"], "presence": "home"},
+    )
+    assert sent_bodies(aioclient_mock) == [
+        {"badge": 3, "target": {"channels": ["family", "anna"]}}
+    ]
+    assert answer == {**BADGE_RESPONSE, "sent": True}
 
 
 async def test_recipients_are_named_by_their_device_id_or_subentry_id(

@@ -81,11 +81,19 @@ async def replace_push_notification(call: ServiceCall) -> ServiceResponse:
 
 
 async def set_badge_count(call: ServiceCall) -> ServiceResponse:
-    """Show a number on the ActivitySmith app icon (0 clears it)."""
+    """Show a number on the ActivitySmith app icon (0 clears it).
+
+    With recipients, on their phones only (after the presence filter); when that
+    leaves nobody, nothing is sent and the answer says so.
+    """
     entry = entry_for(call)
-    body = {"badge": call.data["badge"]} | target_of(call.data)
+    data, delivery = delivery_for(call.hass, entry, call.data)
+    if delivery is not None and not delivery.sent:
+        return delivery.not_sent()
+    body = {"badge": data["badge"]} | target_of(data)
     client = entry.runtime_data.client
-    return await call_api(call.hass, entry, client.set_badge(body))
+    answer = await call_api_for(call.hass, entry, delivery, client.set_badge(body))
+    return answer if delivery is None else {**answer, "sent": True}
 
 
 async def update_metric_value(call: ServiceCall) -> ServiceResponse:

@@ -195,6 +195,7 @@ SET_BADGE_COUNT: Final = action_schema(
             whole_number(minimum=0), vol.Range(max=MAX_BADGE)
         ),
         vol.Optional("channels"): CHANNELS,
+        **RECIPIENTS,
     }
 )
 METRIC_KEY: Final = key_pattern(
