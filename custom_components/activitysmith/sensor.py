@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.sensor import SensorEntity
+from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -147,6 +147,8 @@ class SlotsSensor(ActivitySmithEntity, SensorEntity):
     """
 
     _attr_translation_key = "slots"
+    # A count over time: the history graph shows how full the phone was, and when.
+    _attr_state_class = SensorStateClass.MEASUREMENT
 
     def __init__(self, entry: ActivitySmithConfigEntry) -> None:
         """One per entry."""
