@@ -146,7 +146,13 @@ ACTIONS = {
     "send_push_notification": PUSH_CONTENT_FIELDS
     | {"channels", "interruption_level", "sound", "recipients", "presence"},
     "replace_push_notification": PUSH_CONTENT_FIELDS | {"notification_id"},
-    "set_badge_count": {"badge", "channels", "config_entry_id"},
+    "set_badge_count": {
+        "badge",
+        "channels",
+        "config_entry_id",
+        "recipients",
+        "presence",
+    },
     "update_metric_value": {"config_entry_id", "key", "timestamp", "value"},
 }
 
