@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.config_entries import SOURCE_RECONFIGURE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -70,6 +71,56 @@ async def test_a_run_nobody_is_home_for_waits_and_starts_when_someone_comes_home
     state = hass.states.get(SENSOR)
     assert state is not None
     assert "not_sent" not in state.attributes
+
+
+async def test_a_recipient_given_another_person_is_followed_by_its_tracked_entities(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """Anna's recipient now names Carla (home): the waiting run starts for her at once,
+    and Anna's comings and goings no longer matter; Carla's do."""
+    ids = await household(hass, loaded_entry)
+    hass.states.async_set("person.anna", "not_home")
+    hass.states.async_set("person.carla", "not_home")
+    await track_guest(hass, loaded_entry, [ids["anna"]], "home")
+    hass.states.async_set(GUEST, "on")
+    await settle(hass, loaded_entry)
+    assert server.received == []
+    result = await hass.config_entries.subentries.async_init(
+        (loaded_entry.entry_id, "recipient"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": ids["anna"]},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {"name": "Anna", "channels": ["family", "anna"], "person": "person.carla"},
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await settle(hass, loaded_entry)
+    assert server.received == []  # Carla is not home either
+    hass.states.async_set("person.anna", "home")
+    await settle(hass, loaded_entry)
+    assert server.received == []  # Anna's person is no longer followed
+    hass.states.async_set("person.carla", "home")
+    await settle(hass, loaded_entry)
+    assert put_channels(server) == [["family", "anna"]]
+
+
+async def test_a_recipients_new_person_who_is_home_starts_the_waiting_run_at_once(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, server: StreamServer
+) -> None:
+    """No state change is needed: the change of recipient is enough to look again."""
+    ids = await household(hass, loaded_entry)
+    hass.states.async_set("person.anna", "not_home")
+    hass.states.async_set("person.carla", "home")
+    await track_guest(hass, loaded_entry, [ids["anna"]], "home")
+    hass.states.async_set(GUEST, "on")
+    await settle(hass, loaded_entry)
+    assert server.received == []
+    subentry = loaded_entry.subentries[ids["anna"]]
+    hass.config_entries.async_update_subentry(
+        loaded_entry, subentry, data={**subentry.data, "person": "person.carla"}
+    )
+    await settle(hass, loaded_entry)
+    assert put_channels(server) == [["family", "anna"]]
 
 
 async def test_someone_who_comes_home_during_a_run_gets_the_next_run(

@@ -124,6 +124,8 @@ class TrackedEntity:
             extra=self._runs.variables if self._runs is not None else None,
         )
         self._unsubscribe: list[Callable[[], None]] = []
+        self._people: list[str] = []
+        self._unfollow_people: Callable[[], None] | None = None
         self._refresh_templates: Callable[[], None] | None = None
         self._dirty = False
         self._stopped = False
@@ -150,11 +152,12 @@ class TrackedEntity:
     @callback
     def async_start(self) -> None:
         """Follow the entity and what its templates read; bring the phone in line."""
-        # The people of its recipients too: a run nobody could get may start now.
-        followed = [self.config.entity_id, *self._recipients.people()]
         self._unsubscribe.append(
-            async_track_state_change_event(self._hass, followed, self._entity_changed)
+            async_track_state_change_event(
+                self._hass, self.config.entity_id, self._entity_changed
+            )
         )
+        self.async_follow_people()
         templates = [*self._templates.values()]
         if self._show_template is not None:
             templates.append(self._show_template)
@@ -190,6 +193,26 @@ class TrackedEntity:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        if self._unfollow_people is not None:
+            self._unfollow_people()
+            self._unfollow_people = None
+
+    @callback
+    def async_follow_people(self) -> None:
+        """Follow the people of its recipients: a run nobody could get may start now.
+
+        Called again when a subentry changes, since a recipient may now name another
+        person; the new one may be home already, so the state is looked at anew.
+        """
+        if (people := self._recipients.people()) == self._people or self._stopped:
+            return
+        if self._unfollow_people is not None:
+            self._unfollow_people()
+            self.async_schedule_refresh()
+        self._people = people
+        self._unfollow_people = async_track_state_change_event(
+            self._hass, people, self._entity_changed
+        )
 
     async def async_end(self) -> None:
         """End the stream if it runs or is about to (subentry removed or paused)."""

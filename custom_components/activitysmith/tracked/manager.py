@@ -73,6 +73,7 @@ class TrackedEntities:
             if subentry is not None and TrackedConfig.from_data(subentry.data) == (
                 tracked.config
             ):
+                tracked.async_follow_people()  # a recipient may name another person
                 continue
             tracked.async_stop()
             del self.by_subentry[subentry_id]
