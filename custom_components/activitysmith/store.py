@@ -4,9 +4,9 @@ The manual lifecycle (start/update/end) has one *current* activity, the one the 
 sensor shows, plus a few recent ones so an explicit `activity_id` still merges partial
 updates. Each stream key has its own record; at most `MAX_ENDED_STREAMS` ended streams
 are kept (the oldest ended is forgotten first, with its sensor), from the moment a
-store is loaded. Everything is saved in a `Store`, so partial updates keep working and
-the sensors come back after a restart. Every change is announced through Home
-Assistant's dispatcher.
+store is loaded. Everything is saved in a `Store` (`store_file`), so partial updates
+keep working and the sensors come back after a restart. Every change is announced
+through Home Assistant's dispatcher.
 
 The tracker belongs to the config entry, not to one load of it: a reload keeps the same
 tracker (`async_tracker_for`), so an answer that arrives while the entry reloads is
@@ -22,7 +22,6 @@ from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
@@ -37,17 +36,12 @@ from .records import (
     STATUS_WAITING,
     ActivityRecord,
     delivery_of,
-    record_from_stored,
     warning_of,
 )
+from .store_file import TrackerFile
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION: Final = 1
-# 1.2 added the pending content and the error of a stream record, 1.3 its warning,
-# 1.4 the runs of tracked entities (read as none from older data).
-STORAGE_MINOR_VERSION: Final = 4
-SAVE_DELAY: Final = 1.0
 # iOS shows at most a handful of activities at once; older ones are not worth keeping.
 RECENT_ACTIVITIES: Final = 8
 # Ended streams kept (with their sensors) before the oldest ended is forgotten.
@@ -67,15 +61,6 @@ def signal_stream(entry_id: str, stream_key: str) -> SignalType[()]:
 def signal_streams(entry_id: str) -> SignalType[()]:
     """Sent when any stream changes, appears or is forgotten (for the sensor platform)."""
     return SignalType(f"{DOMAIN}_{entry_id}_streams")
-
-
-class _ActivityStore(Store[dict[str, Any]]):
-    """The entry's store; older layouts are read as they are (records read leniently)."""
-
-    async def _async_migrate_func(
-        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
-    ) -> dict[str, Any]:
-        return old_data
 
 
 async def async_tracker_for(hass: HomeAssistant, entry_id: str) -> ActivityTracker:
@@ -107,71 +92,31 @@ class ActivityTracker:
         """Prepare an empty tracker; `async_load` fills it from storage."""
         self._hass = hass
         self._entry_id = entry_id
-        self._store = _ActivityStore(
-            hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}.activities",
-            minor_version=STORAGE_MINOR_VERSION,
-        )
+        self._file = TrackerFile(hass, entry_id, self.as_dict)
         self.current: ActivityRecord | None = None
         self.recent: dict[str, ActivityRecord] = {}
         self.streams: dict[str, ActivityRecord] = {}
         # The run of each tracked entity with a run condition, by stream key, as
         # `tracked.runs.Run.as_stored` writes it (read back leniently there).
         self.runs: dict[str, dict[str, Any]] = {}
-        self._save_scheduled = False
         self._removed = False
 
     async def async_load(self) -> None:
         """Read what was saved before the last restart, dropping what is unreadable."""
-        saved = await self._store.async_load()
-        if not isinstance(saved, dict):
+        if (saved := await self._file.async_load()) is None:
             return
-        dropped = 0
-        recent = saved.get("recent")
-        for stored in recent if isinstance(recent, list) else ():
-            record = record_from_stored(stored)
-            if record is None or record.activity_id is None:
-                dropped += 1
-                continue
-            self.recent[record.activity_id] = record
-        if (current_id := saved.get("current")) is not None:
-            self.current = self.recent.get(str(current_id))
-        streams = saved.get("streams")
-        for key, stored in (streams if isinstance(streams, dict) else {}).items():
-            record = record_from_stored(stored)
-            if record is None or record.stream_key != key:
-                dropped += 1
-                continue
-            if record.operation == OPERATION_QUEUED:
-                # Waiting changes do not outlive a restart; the phone never got them.
-                record.operation, record.pending_content = OPERATION_DROPPED, None
-            self.streams[key] = record
-        runs = saved.get("runs")
-        self.runs = {
-            str(key): dict(run)
-            for key, run in (runs if isinstance(runs, dict) else {}).items()
-            if isinstance(run, dict)
-        }
+        self.current, self.recent = saved.current, saved.recent
+        self.streams, self.runs = saved.streams, saved.runs
         self._forget_oldest_ended()
-        if (
-            dropped
-            or not isinstance(recent, list | None)
-            or not isinstance(streams, dict | None)
-        ):
-            _LOGGER.warning(
-                "Ignored %s unreadable records in the stored ActivitySmith activities",
-                dropped or "all",
-            )
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload, so a reload reads them)."""
-        await self._store.async_save(self._data_to_save())
+        await self._file.async_flush()
 
     async def async_remove(self) -> None:
         """Delete the saved data, when the entry itself is removed; record nothing more."""
         self._removed = True
-        await self._store.async_remove()
+        await self._file.async_remove()
 
     def find(self, activity_id: str) -> ActivityRecord | None:
         """The record of an activity this entry knows, manual or a stream's."""
@@ -203,7 +148,7 @@ class ActivityTracker:
         else:
             self.runs[stream_key] = run
         if not self._removed:
-            self._schedule_save()
+            self._file.schedule_save()
 
     @callback
     def started(self, content: dict[str, Any], response: Mapping[str, Any]) -> None:
@@ -405,10 +350,6 @@ class ActivityTracker:
         if (record := self.streams.pop(stream_key, None)) is not None:
             self._changed(record)
 
-    def _data_to_save(self) -> dict[str, Any]:
-        self._save_scheduled = False
-        return self.as_dict()
-
     def as_dict(self) -> dict[str, Any]:
         """Everything known, as plain data (storage and diagnostics)."""
         return {
@@ -425,7 +366,7 @@ class ActivityTracker:
                 record.stream_key or record.activity_id,
             )
             return
-        self._schedule_save()
+        self._file.schedule_save()
         if record.stream_key is None:
             async_dispatcher_send(self._hass, signal_live_activity(self._entry_id))
             return
@@ -433,8 +374,3 @@ class ActivityTracker:
             self._hass, signal_stream(self._entry_id, record.stream_key)
         )
         async_dispatcher_send(self._hass, signal_streams(self._entry_id))
-
-    def _schedule_save(self) -> None:
-        if not self._save_scheduled:  # one pending save covers every change until then
-            self._save_scheduled = True
-            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
