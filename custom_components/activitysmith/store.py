@@ -2,11 +2,11 @@
 
 The manual lifecycle (start/update/end) has one *current* activity, the one the activity
 sensor shows, plus a few recent ones so an explicit `activity_id` still merges partial
-updates. Each stream key has its own record; at most `MAX_ENDED_STREAMS` ended streams
-are kept (the oldest ended is forgotten first, with its sensor), from the moment a
-store is loaded. Everything is saved in a `Store` (`store_file`), so partial updates
-keep working and the sensors come back after a restart. Every change is announced
-through Home Assistant's dispatcher.
+updates. Each stream key has its own record (`stream_records`); at most
+`MAX_ENDED_STREAMS` ended streams are kept (the oldest ended is forgotten first, with
+its sensor), from the moment a store is loaded. Everything is saved in a `Store`
+(`store_file`), so partial updates keep working and the sensors come back after a
+restart. Every change is announced through Home Assistant's dispatcher.
 
 The tracker belongs to the config entry, not to one load of it: a reload keeps the same
 tracker (`async_tracker_for`), so an answer that arrives while the entry reloads is
@@ -16,7 +16,6 @@ recorded where the reloaded entry's sensors read it. Only removing the entry end
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 import logging
 from typing import Any, Final
 
@@ -26,26 +25,14 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from .const import DOMAIN
-from .records import (
-    OPERATION_DROPPED,
-    OPERATION_FAILED,
-    OPERATION_QUEUED,
-    STATUS_ACTIVE,
-    STATUS_ENDED,
-    STATUS_PAUSED,
-    STATUS_WAITING,
-    ActivityRecord,
-    delivery_of,
-    warning_of,
-)
+from .records import STATUS_ACTIVE, STATUS_ENDED, ActivityRecord, delivery_of
 from .store_file import TrackerFile
+from .stream_records import StreamRecords
 
 _LOGGER = logging.getLogger(__name__)
 
 # iOS shows at most a handful of activities at once; older ones are not worth keeping.
 RECENT_ACTIVITIES: Final = 8
-# Ended streams kept (with their sensors) before the oldest ended is forgotten.
-MAX_ENDED_STREAMS: Final = 100
 
 
 def signal_live_activity(entry_id: str) -> SignalType[()]:
@@ -95,7 +82,7 @@ class ActivityTracker:
         self._file = TrackerFile(hass, entry_id, self.as_dict)
         self.current: ActivityRecord | None = None
         self.recent: dict[str, ActivityRecord] = {}
-        self.streams: dict[str, ActivityRecord] = {}
+        self.streams = StreamRecords(self._changed)
         # The run of each tracked entity with a run condition, by stream key, as
         # `tracked.runs.Run.as_stored` writes it (read back leniently there).
         self.runs: dict[str, dict[str, Any]] = {}
@@ -106,8 +93,8 @@ class ActivityTracker:
         if (saved := await self._file.async_load()) is None:
             return
         self.current, self.recent = saved.current, saved.recent
-        self.streams, self.runs = saved.streams, saved.runs
-        self._forget_oldest_ended()
+        self.runs = saved.runs
+        self.streams.load(saved.streams)
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload, so a reload reads them)."""
@@ -130,13 +117,6 @@ class ActivityTracker:
         """The last content state sent for an activity this entry knows."""
         record = self.find(activity_id)
         return record.latest_content if record else None
-
-    def running_stream_content(self, stream_key: str) -> dict[str, Any] | None:
-        """The newest content of a stream that is still running (sent or waiting)."""
-        record = self.streams.get(stream_key)
-        if record is None or record.status == STATUS_ENDED:
-            return None
-        return record.latest_content
 
     @callback
     def set_run(self, stream_key: str, run: dict[str, Any] | None) -> None:
@@ -215,140 +195,6 @@ class ActivityTracker:
                 key for key, known in self.recent.items() if known is not self.current
             )
             del self.recent[oldest]
-
-    @callback
-    def stream_reconciled(
-        self, stream_key: str, content: dict[str, Any], response: Mapping[str, Any]
-    ) -> None:
-        """A stream PUT was answered; the record follows the operation it reports."""
-        now = dt_util.utcnow()
-        operation = response.get("operation")
-        previous = self.streams.get(stream_key)
-        record = self._stream_record(
-            stream_key,
-            now,
-            fresh=operation == "started"
-            or (previous is not None and previous.status == STATUS_ENDED),
-        )
-        activity_id = response.get("activity_id")
-        if operation == "rotated" or (
-            record.activity_id and activity_id != record.activity_id
-        ):
-            previous_id = response.get("previous_activity_id", record.activity_id)
-            record.previous_activity_id = previous_id if previous_id else None
-        record.activity_id = activity_id if isinstance(activity_id, str) else None
-        if response.get("ignored") is not True:  # an ignored request changed nothing
-            record.content_state = content
-        record.warning = warning_of(response)
-        record.operation = operation if isinstance(operation, str) else None
-        record.status = STATUS_PAUSED if operation == "paused" else STATUS_ACTIVE
-        record.updated_at = now
-        record.delivery = delivery_of(response)
-        record.error = None
-        self._settle_pending(record, content)
-        self._changed(record)
-
-    @callback
-    def stream_queued(self, stream_key: str, content: dict[str, Any] | None) -> None:
-        """A stream request waits for the budget; the phone still shows the last state."""
-        now = dt_util.utcnow()
-        record = self._stream_record(stream_key, now)
-        if content:
-            record.pending_content = content
-        record.operation, record.updated_at = OPERATION_QUEUED, now
-        self._changed(record)
-
-    @callback
-    def stream_waiting(
-        self, stream_key: str, content: dict[str, Any], operation: str
-    ) -> None:
-        """A stream waits for a slot (`operation`: waiting, or preempted to make room).
-
-        What it waits with is its pending content; the phone shows nothing of it.
-        """
-        now = dt_util.utcnow()
-        record = self._stream_record(stream_key, now)
-        if record.status == STATUS_ENDED:
-            record = self._stream_record(stream_key, now, fresh=True)
-        record.pending_content = content
-        record.status, record.operation, record.updated_at = (
-            STATUS_WAITING,
-            operation,
-            now,
-        )
-        self._changed(record)
-
-    @callback
-    def stream_not_delivered(
-        self,
-        stream_key: str,
-        content: dict[str, Any] | None,
-        error: str | None,
-    ) -> None:
-        """A queued stream request failed (`error`) or was dropped (None)."""
-        if (record := self.streams.get(stream_key)) is None:
-            return
-        record.operation = OPERATION_DROPPED if error is None else OPERATION_FAILED
-        record.error = error
-        record.updated_at = dt_util.utcnow()
-        self._settle_pending(record, content)
-        self._changed(record)
-
-    @callback
-    def stream_ended(
-        self,
-        stream_key: str,
-        content: dict[str, Any] | None,
-        response: Mapping[str, Any],
-    ) -> None:
-        """A stream was ended (DELETE) or is unknown to the API."""
-        now = dt_util.utcnow()
-        record = self._stream_record(stream_key, now)
-        if content:
-            record.content_state = content
-        if isinstance(activity_id := response.get("activity_id"), str):
-            record.activity_id = activity_id
-        record.operation = "ended"
-        record.status, record.ended_at, record.updated_at = STATUS_ENDED, now, now
-        record.delivery = delivery_of(response)
-        record.pending_content = record.error = None
-        record.warning = warning_of(response)
-        self._changed(record)
-        self._forget_oldest_ended()
-
-    @staticmethod
-    def _settle_pending(record: ActivityRecord, content: dict[str, Any] | None) -> None:
-        """The waiting content was answered (or failed): it is no longer waiting."""
-        if record.pending_content is None or record.pending_content == content:
-            record.pending_content = None
-            if record.operation == OPERATION_QUEUED:
-                record.operation = None
-
-    def _stream_record(
-        self, stream_key: str, now: datetime, *, fresh: bool = False
-    ) -> ActivityRecord:
-        """The stream's record: a new one if it has none yet, or `fresh` asks for one."""
-        record = self.streams.get(stream_key)
-        if record is None or fresh:
-            record = ActivityRecord(
-                None, {}, STATUS_ACTIVE, now, now, stream_key=stream_key
-            )
-            self.streams[stream_key] = record
-        return record
-
-    def _forget_oldest_ended(self) -> None:
-        ended = [r for r in self.streams.values() if r.status == STATUS_ENDED]
-        if len(ended) <= MAX_ENDED_STREAMS:
-            return
-        ended.sort(key=lambda record: record.ended_at or record.updated_at)
-        for record in ended[: len(ended) - MAX_ENDED_STREAMS]:
-            self.forget_stream(record.stream_key)  # type: ignore[arg-type]
-
-    @callback
-    def forget_stream(self, stream_key: str) -> None:
-        """Drop a stream (its sensor goes too, if it is still there)."""
-        if (record := self.streams.pop(stream_key, None)) is not None:
-            self._changed(record)
 
     def as_dict(self) -> dict[str, Any]:
         """Everything known, as plain data (storage and diagnostics)."""
