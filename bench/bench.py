@@ -140,7 +140,7 @@ LIVE_ACTIVITIES = ALLOWANCES["live-activities"]
 SPACING = (WINDOW + 0.5) / (LIVE_ACTIVITIES - LIVE_ACTIVITIES // 20)  # 0.212 s
 FLOOR = 1.0
 PUSH_INTERVAL = 1.0
-# Ended streams the store keeps (store.MAX_ENDED_STREAMS), each with its sensor.
+# Ended streams the store keeps (stream_records.MAX_ENDED_STREAMS), each with its sensor.
 ENDED_STREAMS_KEPT = 100
 STORE_LIMIT_KB = 200
 # Where the client keeps the API's address; the bench points it at the fake API.

@@ -153,6 +153,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "tests/test_webhook_requests.py",
     ),
     "custom_components/activitysmith/store.py": STORE_TESTS,
+    "custom_components/activitysmith/store_file.py": STORE_TESTS,
+    "custom_components/activitysmith/stream_records.py": STORE_TESTS,
     "custom_components/activitysmith/records.py": STORE_TESTS,
     "custom_components/activitysmith/publisher.py": (
         "tests/test_streams.py",

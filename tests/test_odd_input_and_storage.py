@@ -18,7 +18,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from custom_components.activitysmith.client import API_BASE_URL
 from custom_components.activitysmith.const import DOMAIN
 from custom_components.activitysmith.records import record_from_stored
-from custom_components.activitysmith.store import MAX_ENDED_STREAMS, RECENT_ACTIVITIES
+from custom_components.activitysmith.store import RECENT_ACTIVITIES
+from custom_components.activitysmith.stream_records import MAX_ENDED_STREAMS
 
 from .conftest import (
     CHANGE_RESPONSE,

@@ -107,11 +107,11 @@ class StreamPublisher:
         """Whether the stream shows something on the phone, or is about to."""
         if (method := self._last_method.get(stream_key)) is not None:
             return method == "PUT"
-        return self._activities.running_stream_content(stream_key) is not None
+        return self._activities.streams.running_content(stream_key) is not None
 
     def latest_content(self, stream_key: str) -> dict[str, Any] | None:
         """The newest content of a running stream, sent or waiting (to merge into)."""
-        return self._activities.running_stream_content(stream_key)
+        return self._activities.streams.running_content(stream_key)
 
     def listen_failures(
         self, stream_key: str, listener: FailureListener
@@ -188,7 +188,7 @@ class StreamPublisher:
             self._failed(stream_key, err)
             raise
         if response.get("queued"):
-            self._activities.stream_queued(stream_key, content_state)
+            self._activities.streams.queued(stream_key, content_state)
         else:
             self._record_put(stream_key, content_state, response)
         return response
@@ -199,7 +199,7 @@ class StreamPublisher:
         """Put the stream on the waiting list with its newest content."""
         asked = self._asked[stream_key]
         self._last_method[stream_key] = "PUT"
-        self._activities.stream_waiting(
+        self._activities.streams.waiting(
             stream_key,
             content_state,
             OPERATION_PREEMPTED
@@ -231,7 +231,7 @@ class StreamPublisher:
         first: an end queued behind the stream's own update on the wire would
         otherwise go after that start, and the server would refuse it.
         """
-        last = self._activities.running_stream_content(stream_key) or {}
+        last = self._activities.streams.running_content(stream_key) or {}
         self.wait(stream_key, last, preempted=True)
         final = {**last, ATTR_AUTO_DISMISS_MINUTES: 0} if last else None
         body = content.request_body(final, {})
@@ -287,7 +287,7 @@ class StreamPublisher:
                 self._record_end(stream_key, None, {})
             raise
         if response.get("queued"):
-            self._activities.stream_queued(stream_key, content_state)
+            self._activities.streams.queued(stream_key, content_state)
         else:
             self._on_answered()
             self._record_end(stream_key, content_state, response)
@@ -326,7 +326,7 @@ class StreamPublisher:
         if request.is_update and not self.ledger.is_confirmed(key):
             self.ledger.release(key)  # its start failed: not on the phone
         if isinstance(result, ActivitySmithDroppedError):
-            self._activities.stream_not_delivered(key, content_state, None)
+            self._activities.streams.not_delivered(key, content_state, None)
             return
         if not isinstance(result, ActivitySmithError):  # pragma: no cover (typed)
             raise result
@@ -338,7 +338,7 @@ class StreamPublisher:
             self._record_end(key, None, {})
         else:
             message = message_of(self._hass, translated(result))
-            self._activities.stream_not_delivered(key, content_state, message)
+            self._activities.streams.not_delivered(key, content_state, message)
 
     def _failed(self, stream_key: str, err: ActivitySmithError) -> None:
         self._on_failure(err)
@@ -357,7 +357,7 @@ class StreamPublisher:
         self.ledger.started(
             stream_key, activity_id if isinstance(activity_id, str) else None
         )
-        self._activities.stream_reconciled(stream_key, content_state, response)
+        self._activities.streams.reconciled(stream_key, content_state, response)
 
     def _record_end(
         self,
@@ -371,7 +371,7 @@ class StreamPublisher:
             self.ledger.release(stream_key)
         # Else a start was asked for after this end (its PUT follows it on the wire):
         # the slot stays the stream's, or another start would take it meanwhile.
-        self._activities.stream_ended(stream_key, content_state, response)
+        self._activities.streams.ended(stream_key, content_state, response)
         if stream_key in self._forget_when_ended and not self.running(stream_key):
             self._forget(stream_key)
 
@@ -379,7 +379,7 @@ class StreamPublisher:
         self._forget_when_ended.discard(stream_key)
         self._last_method.pop(stream_key, None)
         self._asked.pop(stream_key, None)
-        self._activities.forget_stream(stream_key)
+        self._activities.streams.forget(stream_key)
 
 
 @dataclass(slots=True)

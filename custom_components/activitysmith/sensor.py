@@ -217,7 +217,7 @@ class StreamSensor(ActivitySensor):
 
     async def async_removed_from_registry(self) -> None:
         """The user deleted this sensor: forget its stream (not on a rename or unload)."""
-        self._activities.forget_stream(self._stream_key)
+        self._activities.streams.forget(self._stream_key)
 
 
 class TrackedSensor(StreamSensor):

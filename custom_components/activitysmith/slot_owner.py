@@ -44,7 +44,7 @@ class EntrySlots:
         A preempted one comes back with its current content, without its alert.
         """
         key = slot.slot_id
-        if (waiting := self._activities.running_stream_content(key)) is None:
+        if (waiting := self._activities.streams.running_content(key)) is None:
             self._publisher.ledger.release(key)  # nothing to show any more
             return
         asked = self._publisher.asked_for(slot)

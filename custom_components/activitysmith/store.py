@@ -2,11 +2,11 @@
 
 The manual lifecycle (start/update/end) has one *current* activity, the one the activity
 sensor shows, plus a few recent ones so an explicit `activity_id` still merges partial
-updates. Each stream key has its own record; at most `MAX_ENDED_STREAMS` ended streams
-are kept (the oldest ended is forgotten first, with its sensor), from the moment a
-store is loaded. Everything is saved in a `Store`, so partial updates keep working and
-the sensors come back after a restart. Every change is announced through Home
-Assistant's dispatcher.
+updates. Each stream key has its own record (`stream_records`); at most
+`MAX_ENDED_STREAMS` ended streams are kept (the oldest ended is forgotten first, with
+its sensor), from the moment a store is loaded. Everything is saved in a `Store`
+(`store_file`), so partial updates keep working and the sensors come back after a
+restart. Every change is announced through Home Assistant's dispatcher.
 
 The tracker belongs to the config entry, not to one load of it: a reload keeps the same
 tracker (`async_tracker_for`), so an answer that arrives while the entry reloads is
@@ -16,42 +16,23 @@ recorded where the reloaded entry's sensors read it. Only removing the entry end
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 import logging
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
 from .const import DOMAIN
-from .records import (
-    OPERATION_DROPPED,
-    OPERATION_FAILED,
-    OPERATION_QUEUED,
-    STATUS_ACTIVE,
-    STATUS_ENDED,
-    STATUS_PAUSED,
-    STATUS_WAITING,
-    ActivityRecord,
-    delivery_of,
-    record_from_stored,
-    warning_of,
-)
+from .records import STATUS_ACTIVE, STATUS_ENDED, ActivityRecord, delivery_of
+from .store_file import TrackerFile
+from .stream_records import StreamRecords
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION: Final = 1
-# 1.2 added the pending content and the error of a stream record, 1.3 its warning,
-# 1.4 the runs of tracked entities (read as none from older data).
-STORAGE_MINOR_VERSION: Final = 4
-SAVE_DELAY: Final = 1.0
 # iOS shows at most a handful of activities at once; older ones are not worth keeping.
 RECENT_ACTIVITIES: Final = 8
-# Ended streams kept (with their sensors) before the oldest ended is forgotten.
-MAX_ENDED_STREAMS: Final = 100
 
 
 def signal_live_activity(entry_id: str) -> SignalType[()]:
@@ -67,15 +48,6 @@ def signal_stream(entry_id: str, stream_key: str) -> SignalType[()]:
 def signal_streams(entry_id: str) -> SignalType[()]:
     """Sent when any stream changes, appears or is forgotten (for the sensor platform)."""
     return SignalType(f"{DOMAIN}_{entry_id}_streams")
-
-
-class _ActivityStore(Store[dict[str, Any]]):
-    """The entry's store; older layouts are read as they are (records read leniently)."""
-
-    async def _async_migrate_func(
-        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
-    ) -> dict[str, Any]:
-        return old_data
 
 
 async def async_tracker_for(hass: HomeAssistant, entry_id: str) -> ActivityTracker:
@@ -107,71 +79,31 @@ class ActivityTracker:
         """Prepare an empty tracker; `async_load` fills it from storage."""
         self._hass = hass
         self._entry_id = entry_id
-        self._store = _ActivityStore(
-            hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}.activities",
-            minor_version=STORAGE_MINOR_VERSION,
-        )
+        self._file = TrackerFile(hass, entry_id, self.as_dict)
         self.current: ActivityRecord | None = None
         self.recent: dict[str, ActivityRecord] = {}
-        self.streams: dict[str, ActivityRecord] = {}
+        self.streams = StreamRecords(self._changed)
         # The run of each tracked entity with a run condition, by stream key, as
         # `tracked.runs.Run.as_stored` writes it (read back leniently there).
         self.runs: dict[str, dict[str, Any]] = {}
-        self._save_scheduled = False
         self._removed = False
 
     async def async_load(self) -> None:
         """Read what was saved before the last restart, dropping what is unreadable."""
-        saved = await self._store.async_load()
-        if not isinstance(saved, dict):
+        if (saved := await self._file.async_load()) is None:
             return
-        dropped = 0
-        recent = saved.get("recent")
-        for stored in recent if isinstance(recent, list) else ():
-            record = record_from_stored(stored)
-            if record is None or record.activity_id is None:
-                dropped += 1
-                continue
-            self.recent[record.activity_id] = record
-        if (current_id := saved.get("current")) is not None:
-            self.current = self.recent.get(str(current_id))
-        streams = saved.get("streams")
-        for key, stored in (streams if isinstance(streams, dict) else {}).items():
-            record = record_from_stored(stored)
-            if record is None or record.stream_key != key:
-                dropped += 1
-                continue
-            if record.operation == OPERATION_QUEUED:
-                # Waiting changes do not outlive a restart; the phone never got them.
-                record.operation, record.pending_content = OPERATION_DROPPED, None
-            self.streams[key] = record
-        runs = saved.get("runs")
-        self.runs = {
-            str(key): dict(run)
-            for key, run in (runs if isinstance(runs, dict) else {}).items()
-            if isinstance(run, dict)
-        }
-        self._forget_oldest_ended()
-        if (
-            dropped
-            or not isinstance(recent, list | None)
-            or not isinstance(streams, dict | None)
-        ):
-            _LOGGER.warning(
-                "Ignored %s unreadable records in the stored ActivitySmith activities",
-                dropped or "all",
-            )
+        self.current, self.recent = saved.current, saved.recent
+        self.runs = saved.runs
+        self.streams.load(saved.streams)
 
     async def async_flush(self) -> None:
         """Write pending changes now (on unload, so a reload reads them)."""
-        await self._store.async_save(self._data_to_save())
+        await self._file.async_flush()
 
     async def async_remove(self) -> None:
         """Delete the saved data, when the entry itself is removed; record nothing more."""
         self._removed = True
-        await self._store.async_remove()
+        await self._file.async_remove()
 
     def find(self, activity_id: str) -> ActivityRecord | None:
         """The record of an activity this entry knows, manual or a stream's."""
@@ -186,13 +118,6 @@ class ActivityTracker:
         record = self.find(activity_id)
         return record.latest_content if record else None
 
-    def running_stream_content(self, stream_key: str) -> dict[str, Any] | None:
-        """The newest content of a stream that is still running (sent or waiting)."""
-        record = self.streams.get(stream_key)
-        if record is None or record.status == STATUS_ENDED:
-            return None
-        return record.latest_content
-
     @callback
     def set_run(self, stream_key: str, run: dict[str, Any] | None) -> None:
         """Keep (or, with None, forget) the run of a tracked entity's stream."""
@@ -203,7 +128,7 @@ class ActivityTracker:
         else:
             self.runs[stream_key] = run
         if not self._removed:
-            self._schedule_save()
+            self._file.schedule_save()
 
     @callback
     def started(self, content: dict[str, Any], response: Mapping[str, Any]) -> None:
@@ -271,144 +196,6 @@ class ActivityTracker:
             )
             del self.recent[oldest]
 
-    @callback
-    def stream_reconciled(
-        self, stream_key: str, content: dict[str, Any], response: Mapping[str, Any]
-    ) -> None:
-        """A stream PUT was answered; the record follows the operation it reports."""
-        now = dt_util.utcnow()
-        operation = response.get("operation")
-        previous = self.streams.get(stream_key)
-        record = self._stream_record(
-            stream_key,
-            now,
-            fresh=operation == "started"
-            or (previous is not None and previous.status == STATUS_ENDED),
-        )
-        activity_id = response.get("activity_id")
-        if operation == "rotated" or (
-            record.activity_id and activity_id != record.activity_id
-        ):
-            previous_id = response.get("previous_activity_id", record.activity_id)
-            record.previous_activity_id = previous_id if previous_id else None
-        record.activity_id = activity_id if isinstance(activity_id, str) else None
-        if response.get("ignored") is not True:  # an ignored request changed nothing
-            record.content_state = content
-        record.warning = warning_of(response)
-        record.operation = operation if isinstance(operation, str) else None
-        record.status = STATUS_PAUSED if operation == "paused" else STATUS_ACTIVE
-        record.updated_at = now
-        record.delivery = delivery_of(response)
-        record.error = None
-        self._settle_pending(record, content)
-        self._changed(record)
-
-    @callback
-    def stream_queued(self, stream_key: str, content: dict[str, Any] | None) -> None:
-        """A stream request waits for the budget; the phone still shows the last state."""
-        now = dt_util.utcnow()
-        record = self._stream_record(stream_key, now)
-        if content:
-            record.pending_content = content
-        record.operation, record.updated_at = OPERATION_QUEUED, now
-        self._changed(record)
-
-    @callback
-    def stream_waiting(
-        self, stream_key: str, content: dict[str, Any], operation: str
-    ) -> None:
-        """A stream waits for a slot (`operation`: waiting, or preempted to make room).
-
-        What it waits with is its pending content; the phone shows nothing of it.
-        """
-        now = dt_util.utcnow()
-        record = self._stream_record(stream_key, now)
-        if record.status == STATUS_ENDED:
-            record = self._stream_record(stream_key, now, fresh=True)
-        record.pending_content = content
-        record.status, record.operation, record.updated_at = (
-            STATUS_WAITING,
-            operation,
-            now,
-        )
-        self._changed(record)
-
-    @callback
-    def stream_not_delivered(
-        self,
-        stream_key: str,
-        content: dict[str, Any] | None,
-        error: str | None,
-    ) -> None:
-        """A queued stream request failed (`error`) or was dropped (None)."""
-        if (record := self.streams.get(stream_key)) is None:
-            return
-        record.operation = OPERATION_DROPPED if error is None else OPERATION_FAILED
-        record.error = error
-        record.updated_at = dt_util.utcnow()
-        self._settle_pending(record, content)
-        self._changed(record)
-
-    @callback
-    def stream_ended(
-        self,
-        stream_key: str,
-        content: dict[str, Any] | None,
-        response: Mapping[str, Any],
-    ) -> None:
-        """A stream was ended (DELETE) or is unknown to the API."""
-        now = dt_util.utcnow()
-        record = self._stream_record(stream_key, now)
-        if content:
-            record.content_state = content
-        if isinstance(activity_id := response.get("activity_id"), str):
-            record.activity_id = activity_id
-        record.operation = "ended"
-        record.status, record.ended_at, record.updated_at = STATUS_ENDED, now, now
-        record.delivery = delivery_of(response)
-        record.pending_content = record.error = None
-        record.warning = warning_of(response)
-        self._changed(record)
-        self._forget_oldest_ended()
-
-    @staticmethod
-    def _settle_pending(record: ActivityRecord, content: dict[str, Any] | None) -> None:
-        """The waiting content was answered (or failed): it is no longer waiting."""
-        if record.pending_content is None or record.pending_content == content:
-            record.pending_content = None
-            if record.operation == OPERATION_QUEUED:
-                record.operation = None
-
-    def _stream_record(
-        self, stream_key: str, now: datetime, *, fresh: bool = False
-    ) -> ActivityRecord:
-        """The stream's record: a new one if it has none yet, or `fresh` asks for one."""
-        record = self.streams.get(stream_key)
-        if record is None or fresh:
-            record = ActivityRecord(
-                None, {}, STATUS_ACTIVE, now, now, stream_key=stream_key
-            )
-            self.streams[stream_key] = record
-        return record
-
-    def _forget_oldest_ended(self) -> None:
-        ended = [r for r in self.streams.values() if r.status == STATUS_ENDED]
-        if len(ended) <= MAX_ENDED_STREAMS:
-            return
-        ended.sort(key=lambda record: record.ended_at or record.updated_at)
-        for record in ended[: len(ended) - MAX_ENDED_STREAMS]:
-            self.forget_stream(record.stream_key)  # type: ignore[arg-type]
-
-    @callback
-    def forget_stream(self, stream_key: str) -> None:
-        """Drop a stream (its sensor goes too, if it is still there)."""
-        if (record := self.streams.pop(stream_key, None)) is not None:
-            self._changed(record)
-
-    def _data_to_save(self) -> dict[str, Any]:
-        self._save_scheduled = False
-        return self.as_dict()
-
     def as_dict(self) -> dict[str, Any]:
         """Everything known, as plain data (storage and diagnostics)."""
         return {
@@ -425,7 +212,7 @@ class ActivityTracker:
                 record.stream_key or record.activity_id,
             )
             return
-        self._schedule_save()
+        self._file.schedule_save()
         if record.stream_key is None:
             async_dispatcher_send(self._hass, signal_live_activity(self._entry_id))
             return
@@ -433,8 +220,3 @@ class ActivityTracker:
             self._hass, signal_stream(self._entry_id, record.stream_key)
         )
         async_dispatcher_send(self._hass, signal_streams(self._entry_id))
-
-    def _schedule_save(self) -> None:
-        if not self._save_scheduled:  # one pending save covers every change until then
-            self._save_scheduled = True
-            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
