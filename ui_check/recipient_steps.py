@@ -26,6 +26,7 @@ from ui import (
     form_keys,
     settle,
     shows,
+    subentries,
     submit,
     wait_until,
 )
@@ -141,15 +142,6 @@ def set_form_values(form: Locator, values: dict[str, Any]) -> None:
 
 def recipient_subentry(ui: Ui) -> dict[str, Any] | None:
     """The first recipient subentry of the entry, if there is one."""
-    entries = ui.hass(
-        f"hass.callWS({{type: 'config_entries/get', domain: '{DOMAIN}'}})"
+    return next(
+        (s for _, s in subentries(ui) if s["subentry_type"] == "recipient"), None
     )
-    for entry in entries:
-        subentries = ui.hass(
-            "hass.callWS({type: 'config_entries/subentries/list',"
-            f" entry_id: '{entry['entry_id']}'}})"
-        )
-        for subentry in subentries:
-            if subentry["subentry_type"] == "recipient":
-                return dict(subentry)
-    return None

@@ -17,6 +17,7 @@ from ui import (
     flow_dialog,
     form_data,
     shows,
+    subentries,
     submit,
     wait_until,
 )
@@ -95,15 +96,4 @@ def run_done(ui: Ui) -> str:
 
 def washer_subentry(ui: Ui) -> dict[str, Any] | None:
     """The tracked entity subentry of the washer's power sensor, if it exists."""
-    entries = ui.hass(
-        f"hass.callWS({{type: 'config_entries/get', domain: '{DOMAIN}'}})"
-    )
-    for entry in entries:
-        subentries = ui.hass(
-            "hass.callWS({type: 'config_entries/subentries/list',"
-            f" entry_id: '{entry['entry_id']}'}})"
-        )
-        for subentry in subentries:
-            if subentry["title"] == WASHER_NAME:
-                return dict(subentry)
-    return None
+    return next((s for _, s in subentries(ui) if s["title"] == WASHER_NAME), None)

@@ -32,6 +32,7 @@ from ui import (
     form_keys,
     settle,
     shows,
+    subentries,
     submit,
     wait_until,
 )
@@ -338,18 +339,14 @@ def check_action_in(ui: Ui, action: str, strings: dict[str, Any], language: str)
 
 def tracked_subentry(ui: Ui) -> tuple[str, dict[str, Any]] | None:
     """The entry id and the tracked entity subentry of TRACKED_TIMER, if it exists."""
-    entries = ui.hass(
-        f"hass.callWS({{type: 'config_entries/get', domain: '{DOMAIN}'}})"
+    return next(
+        (
+            (entry_id, subentry)
+            for entry_id, subentry in subentries(ui)
+            if subentry["subentry_type"] == "tracked_entity"
+        ),
+        None,
     )
-    for entry in entries:
-        subentries = ui.hass(
-            "hass.callWS({type: 'config_entries/subentries/list',"
-            f" entry_id: '{entry['entry_id']}'}})"
-        )
-        for subentry in subentries:
-            if subentry["subentry_type"] == "tracked_entity":
-                return entry["entry_id"], subentry
-    return None
 
 
 def tracked_subentry_or_fail(ui: Ui) -> tuple[str, dict[str, Any]]:

@@ -5,7 +5,7 @@ Shared by the steps (`steps.py`, `tracked_steps.py`) and the runner (`check.py`)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
 import json
@@ -352,6 +352,18 @@ def shows(where: Locator, text: str, exact: bool = True, timeout_s: float = 5) -
     except PlaywrightError:
         return False
     return True
+
+
+def subentries(ui: Ui) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subentry of the integration's entries, with its entry id."""
+    for entry in ui.hass(
+        f"hass.callWS({{type: 'config_entries/get', domain: '{DOMAIN}'}})"
+    ):
+        for subentry in ui.hass(
+            "hass.callWS({type: 'config_entries/subentries/list',"
+            f" entry_id: '{entry['entry_id']}'}})"
+        ):
+            yield entry["entry_id"], dict(subentry)
 
 
 def finish_flow(ui: Ui) -> None:

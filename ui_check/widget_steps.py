@@ -26,6 +26,7 @@ from ui import (
     form_data,
     form_keys,
     settle,
+    subentries,
     submit,
     wait_until,
 )
@@ -96,16 +97,7 @@ def fake_requests(ui: Ui, path: str) -> list[Any]:
 
 def subentry_of(ui: Ui, kind: str) -> dict[str, Any] | None:
     """The entry's first subentry of `kind`, if any."""
-    for entry in ui.hass(
-        f"hass.callWS({{type: 'config_entries/get', domain: '{DOMAIN}'}})"
-    ):
-        for subentry in ui.hass(
-            "hass.callWS({type: 'config_entries/subentries/list',"
-            f" entry_id: '{entry['entry_id']}'}})"
-        ):
-            if subentry["subentry_type"] == kind:
-                return dict(subentry)
-    return None
+    return next((s for _, s in subentries(ui) if s["subentry_type"] == kind), None)
 
 
 def widget_metric_add(ui: Ui) -> str:
